@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+import Foundation
+
+// BLAS backend, chosen at build time (see README "BLAS"):
+//   default            OpenBLAS 0.3.34 from PyPI's `scipy-openblas32` wheel (symbols prefixed `scipy_`),
+//                      installed into /usr/local/lib by scripts/install.sh; selects its fast kernels by itself.
+//   CRITICALITY_BLAS=debian   Debian's libopenblas-dev (0.3.21), the fallback.
+let debianBLAS = ProcessInfo.processInfo.environment["CRITICALITY_BLAS"] == "debian"
+
+let package = Package(
+    name: "Criticality",
+    products: [
+        .library(name: "Criticality", targets: ["Criticality"]),
+        .executable(name: "criticality", targets: ["criticality"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(
+            name: "CBLAS",
+            cSettings: debianBLAS ? [.define("CRITICALITY_DEBIAN_OPENBLAS")] : [],
+            linkerSettings: debianBLAS
+                ? [.linkedLibrary("openblas")]
+                // gold does not search /usr/local/lib by itself; the loader finds it through ldconfig.
+                : [.linkedLibrary("scipy_openblas"), .unsafeFlags(["-L/usr/local/lib"])]
+        ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "Criticality",
+            dependencies: ["CBLAS", "CZlib"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+        ),
+        .executableTarget(
+            name: "criticality",
+            dependencies: [
+                "Criticality",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(name: "CriticalityTests", dependencies: ["Criticality"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

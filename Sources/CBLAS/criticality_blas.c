@@ -1,0 +1,43 @@
+#include "criticality_blas.h"
+
+#ifdef CRITICALITY_DEBIAN_OPENBLAS
+#define B(name) name
+#define BACKEND_NAME "debian-openblas"
+#else
+#define B(name) scipy_##name
+#define BACKEND_NAME "scipy-openblas32"
+#endif
+
+/* Prototypes written out here so that no backend header (and no include path) is needed. */
+enum { RowMajor = 101, NoTrans = 111, Trans = 112, LapackRowMajor = 101 };
+void B(cblas_sgemm)(int order, int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
+                    const float *b, int ldb, float beta, float *c, int ldc);
+void B(cblas_dgemm)(int order, int ta, int tb, int m, int n, int k, double alpha, const double *a, int lda,
+                    const double *b, int ldb, double beta, double *c, int ldc);
+int B(LAPACKE_dsyevd)(int layout, char jobz, char uplo, int n, double *a, int lda, double *w);
+char *B(openblas_get_config)(void);
+char *B(openblas_get_corename)(void);
+void B(openblas_set_num_threads)(int n);
+int B(openblas_get_num_threads)(void);
+
+void crit_sgemm(int transA, int transB, int m, int n, int k, float alpha,
+                const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+    B(cblas_sgemm)(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, a, lda, b, ldb,
+                   beta, c, ldc);
+}
+
+void crit_dgemm(int transA, int transB, int m, int n, int k, double alpha,
+                const double *a, int lda, const double *b, int ldb, double beta, double *c, int ldc) {
+    B(cblas_dgemm)(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, a, lda, b, ldb,
+                   beta, c, ldc);
+}
+
+int crit_dsyevd(int n, double *a, int lda, double *w) {
+    return B(LAPACKE_dsyevd)(LapackRowMajor, 'V', 'U', n, a, lda, w);
+}
+
+const char *crit_blas_name(void) { return BACKEND_NAME; }
+const char *crit_blas_config(void) { return B(openblas_get_config)(); }
+const char *crit_blas_corename(void) { return B(openblas_get_corename)(); }
+void crit_blas_set_threads(int n) { B(openblas_set_num_threads)(n); }
+int crit_blas_get_threads(void) { return B(openblas_get_num_threads)(); }

@@ -1,0 +1,118 @@
+import Foundation
+
+/// The measurements behind `criticality bench` (schema in docs/benchmarks.md).
+public struct BenchReport: Codable, Sendable {
+    public struct BLASInfo: Codable, Sendable {
+        public var name: String
+        public var version: String
+        public var core: String
+        public var threads: Int
+        public init(name: String, version: String, core: String, threads: Int) {
+            self.name = name; self.version = version; self.core = core; self.threads = threads
+        }
+    }
+    public struct ModelResult: Codable, Sendable {
+        public var model: String
+        public var batchSize: Int
+        /// Median over repeats of training steps per second (forward, backward, optimizer, θ += Δθ).
+        public var stepsPerSecond: Double
+        /// Every repeat, for the spread.
+        public var stepsPerSecondRepeats: [Double]
+        /// GEMM FLOPs of one step and the rate they run at.
+        public var gflopPerStep: Double
+        public var gflops: Double
+        /// Heap allocations per training step (nil unless run under bench/malloc_count.so).
+        public var allocationsPerStep: Double?
+        enum CodingKeys: String, CodingKey {
+            case model, batchSize = "batch_size", stepsPerSecond = "steps_per_second"
+            case stepsPerSecondRepeats = "steps_per_second_repeats", gflopPerStep = "gflop_per_step", gflops
+            case allocationsPerStep = "allocations_per_step"
+        }
+    }
+    public var schemaVersion = 1
+    public var blas: BLASInfo
+    public var cores: Int
+    /// Clock assumed for the peak (from /proc/cpuinfo).
+    public var ghz: Double
+    /// cores × GHz × 64 FLOP/cycle (two 512-bit FMA pipes, single precision).
+    public var peakGflops: Double
+    /// Median GFLOP/s of a square sgemm of `sgemmSize`.
+    public var sgemmGflops: Double
+    public var sgemmSize: Int
+    public var models: [ModelResult]
+
+    public init(blas: BLASInfo, cores: Int, ghz: Double, peakGflops: Double, sgemmGflops: Double, sgemmSize: Int,
+                models: [ModelResult]) {
+        self.blas = blas; self.cores = cores; self.ghz = ghz; self.peakGflops = peakGflops
+        self.sgemmGflops = sgemmGflops; self.sgemmSize = sgemmSize; self.models = models
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", blas, cores, ghz, peakGflops = "peak_gflops"
+        case sgemmGflops = "sgemm_gflops", sgemmSize = "sgemm_size", models
+    }
+}
+
+public enum Benchmarks {
+    /// The CPU clock in GHz as /proc/cpuinfo reports it (first "cpu MHz" line), or 0 if unknown.
+    public static func cpuGHz() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("cpu MHz") {
+            if let v = line.split(separator: ":").last.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) { return v / 1000 }
+        }
+        return 0
+    }
+
+    static func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        return s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    static func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+    }
+
+    /// Median GFLOP/s of C = A·B for n×n matrices over `repeats` timings.
+    public static func sgemm(size n: Int, repeats: Int = 7) -> Double {
+        let a = FloatBuffer(count: n * n), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
+        var rng = RNG(seed: 1, stream: .sampling)
+        for i in 0..<(n * n) { a[i] = rng.uniformFloat(); b[i] = rng.uniformFloat() }
+        func once() { BLAS.sgemm(m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, c: c.pointer, ldc: n) }
+        once()
+        let reps = max(1, Int(2e9 / (2 * Double(n * n * n))))
+        let rates = (0..<repeats).map { _ in
+            2 * Double(n * n * n) * Double(reps) / seconds { for _ in 0..<reps { once() } } / 1e9
+        }
+        return median(rates)
+    }
+
+    /// Training steps per second of `config` on random data of the dataset's shape: `repeats` timings of
+    /// about `secondsPerRepeat` each, after a warm-up; the median is reported.
+    public static func training(config: TrainConfig, data: DatasetPair, observers: [TrainingObserver] = [],
+                                repeats: Int = 5, secondsPerRepeat: Double = 1.0) throws -> BenchReport.ModelResult {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-bench-\(getpid())-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trainer = try Trainer(config: config, data: data, runPath: dir, observers: observers)
+        // Warm-up and calibration: how many steps fill one repeat.
+        var n = 0
+        let warm = try seconds { while n < 5 { _ = try trainer.trainStep(); n += 1 } }
+        let perRepeat = max(5, Int(secondsPerRepeat / max(warm / 5, 1e-7)))
+        var rates: [Double] = []
+        var allocations: Double?
+        for r in 0..<repeats {
+            let before = AllocationCounter.count
+            let t = try seconds { for _ in 0..<perRepeat { _ = try trainer.trainStep() } }
+            if r == repeats - 1, let b = before, let a = AllocationCounter.count {
+                allocations = Double(a - b) / Double(perRepeat)
+            }
+            rates.append(Double(perRepeat) / t)
+        }
+        let b = trainer.batchSize
+        let gflop = config.model.trainingFLOPsPerSample * Double(b) / 1e9
+        let sps = median(rates)
+        return .init(model: config.model.model, batchSize: b, stepsPerSecond: sps, stepsPerSecondRepeats: rates,
+                     gflopPerStep: gflop, gflops: gflop * sps, allocationsPerStep: allocations)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// A checkpoint: the folder `checkpoint/` of a run directory, holding everything that determines the
+/// rest of the run — θ, the optimizer state, the sampler position (the shuffling RNG is re-derived
+/// from (seed, epoch)), the metrics file length and every observer's state.
+///
+/// It is written into `checkpoint.tmp/` and swapped in by renames, so a crash at any moment leaves
+/// either the old or the new checkpoint complete (`checkpoint.old/` is used if the swap was cut short).
+public struct CheckpointState: Codable, Equatable, Sendable {
+    /// Number of updates applied (the next step index).
+    public var step: Int
+    public var samplerEpoch: Int
+    public var samplerPosition: Int
+    public var optimizerStepCount: Int
+    public var metricsBytes: UInt64
+    public var lastTestLoss: Double?
+    public var lastTestAccuracy: Double?
+    public var lastTrainLoss: Double?
+    public var trainingSeconds: Double
+    public var wallSeconds: Double
+}
+
+public enum Checkpoint {
+    public static let folder = "checkpoint"
+
+    public static func write(run: String, state: CheckpointState, parameters: FloatBuffer, optimizer: Optimizer,
+                             observers: [TrainingObserver]) throws {
+        let fm = FileManager.default
+        let tmp = run + "/" + folder + ".tmp"
+        let final = run + "/" + folder
+        let old = run + "/" + folder + ".old"
+        try? fm.removeItem(atPath: tmp)
+        try FileOutput.writeNpy(UnsafeBufferPointer(parameters.buffer), to: tmp + "/parameters.npy")
+        for (i, s) in optimizer.state.enumerated() {
+            try FileOutput.writeNpy(UnsafeBufferPointer(s.buffer), to: tmp + "/optimizer_state_\(i).npy")
+        }
+        for o in observers {
+            let dir = tmp + "/observers/" + o.name
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try o.saveState(to: dir)
+        }
+        try FileOutput.writeJSON(state, to: tmp + "/state.json")
+        try? fm.removeItem(atPath: old)
+        if fm.fileExists(atPath: final) { try fm.moveItem(atPath: final, toPath: old) }
+        try fm.moveItem(atPath: tmp, toPath: final)
+        try? fm.removeItem(atPath: old)
+    }
+
+    /// The folder of the newest complete checkpoint of `run`.
+    public static func latest(run: String) throws -> String {
+        let fm = FileManager.default
+        for name in [folder, folder + ".old"] {
+            let p = run + "/" + name
+            if fm.fileExists(atPath: p + "/state.json") { return p }
+        }
+        throw CriticalityError(.fileNotFound, "\(run): no checkpoint to resume from (checkpoint/state.json is missing); start the run again with `criticality train --force`")
+    }
+
+    public static func readState(_ dir: String) throws -> CheckpointState {
+        try FileOutput.readJSON(CheckpointState.self, from: dir + "/state.json")
+    }
+
+    /// Loads θ and optimizer state from checkpoint folder `dir` into the given buffers.
+    public static func restore(from dir: String, parameters: FloatBuffer, optimizer: Optimizer,
+                               observers: [TrainingObserver]) throws {
+        let (theta, _) = try Npy.readFloats(path: dir + "/parameters.npy")
+        guard theta.count == parameters.count else {
+            throw CriticalityError(.corruptFile, "\(dir)/parameters.npy holds \(theta.count) parameters but the model has \(parameters.count)")
+        }
+        theta.withUnsafeBufferPointer { parameters.pointer.update(from: $0.baseAddress!, count: theta.count) }
+        for (i, s) in optimizer.state.enumerated() {
+            let (v, _) = try Npy.readFloats(path: dir + "/optimizer_state_\(i).npy")
+            guard v.count == s.count else {
+                throw CriticalityError(.corruptFile, "\(dir)/optimizer_state_\(i).npy has \(v.count) values, expected \(s.count)")
+            }
+            v.withUnsafeBufferPointer { s.pointer.update(from: $0.baseAddress!, count: v.count) }
+        }
+        for o in observers { try o.restoreState(from: dir + "/observers/" + o.name) }
+    }
+}
+
+extension CheckpointState {
+    enum CodingKeys: String, CodingKey {
+        case step, samplerEpoch = "sampler_epoch", samplerPosition = "sampler_position"
+        case optimizerStepCount = "optimizer_step_count", metricsBytes = "metrics_bytes"
+        case lastTestLoss = "last_test_loss", lastTestAccuracy = "last_test_accuracy", lastTrainLoss = "last_train_loss"
+        case trainingSeconds = "training_seconds", wallSeconds = "wall_seconds"
+    }
+}

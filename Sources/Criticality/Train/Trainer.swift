@@ -1,0 +1,278 @@
+import Foundation
+
+/// Progress shown to a person while training (the CLI decides how).
+public struct TrainingProgress: Sendable {
+    public var step: Int
+    public var totalSteps: Int
+    public var epoch: Int
+    public var trainLoss: Double
+    public var testAccuracy: Double?
+    public var stepsPerSecond: Double
+}
+
+/// How a call to `Trainer.run` ended (a NaN/Inf is thrown as an error instead).
+public enum TrainingOutcome: Equatable, Sendable {
+    case completed
+    /// Stopped on request (SIGINT) after writing a checkpoint at `step`.
+    case interrupted(step: Int)
+}
+
+/// Trains a network on one flat parameter buffer, step by step (Methods: SGD on mini-batches):
+///
+///     batch  ← next seeded mini-batch
+///     z      ← forward(θ_t, batch);   L, ∂L/∂z ← loss(z, labels)
+///     ∂L/∂θ  ← backward(∂L/∂z)
+///     Δθ_t   ← optimizer(∂L/∂θ)           (written into `update`)
+///     check Δθ_t and L are finite; observers see (t, L, Δθ_t, θ_t)
+///     θ_{t+1} ← θ_t + Δθ_t
+///
+/// The run directory is written as it goes: metrics, checkpoints every `checkpointEvery` steps, and
+/// on completion the final parameters, observer outputs and the manifest.
+public final class Trainer {
+    public let config: TrainConfig
+    public let data: DatasetPair
+    public let runPath: String
+    public let observers: [TrainingObserver]
+    public let network: Network
+    public let loss: Loss
+    public let optimizer: Optimizer
+    /// Δθ of the current step, in the parameter layout.
+    public let update: FloatBuffer
+    public let totalSteps: Int
+    public let batchSize: Int
+    public private(set) var step = 0
+    public private(set) var sampler: BatchSampler
+
+    /// Polled once per step; returning true writes a checkpoint and stops (SIGINT).
+    public var shouldStop: () -> Bool = { false }
+    /// Called about five times a second with the current progress.
+    public var progress: ((TrainingProgress) -> Void)?
+    public var progressInterval: Double = 0.2
+    /// The command line recorded in the manifest.
+    public var command: [String] = CommandLine.arguments
+
+    private let batchInput: FloatBuffer
+    private var batchLabels: [Int32]
+    private let evalBatch: Int
+    private var metrics: MetricsLog!
+    private var lastTestLoss: Double?
+    private var lastTestAccuracy: Double?
+    private var lastTrainLoss: Double?
+    private var trainingSeconds = 0.0
+    private var wallSecondsBefore = 0.0
+    private let created: String
+
+    /// Builds everything for `config`. With `resume`, restores the newest checkpoint of `runPath`;
+    /// otherwise `runPath` must be an empty or new folder (the CLI handles `--force`).
+    public init(config: TrainConfig, data: DatasetPair, runPath: String, observers: [TrainingObserver] = [],
+                resume: Bool = false) throws {
+        try config.validate()
+        if let t = config.threads { BLAS.threads = t }
+        self.config = config
+        self.data = data
+        self.runPath = runPath
+        self.observers = observers
+        batchSize = config.batchSize.resolved(datasetSize: data.train.count)
+        totalSteps = config.totalSteps(datasetSize: data.train.count)
+        evalBatch = min(1000, data.test.count)
+        let maxBatch = max(batchSize, evalBatch)
+        network = try config.model.makeNetwork(inputSize: data.train.featureCount, classCount: data.train.classCount,
+                                               maxBatch: maxBatch)
+        loss = Loss(kind: config.loss, classCount: data.train.classCount, maxBatch: maxBatch)
+        optimizer = Optimizer(settings: config.optimizer, parameterCount: network.layout.parameterCount)
+        update = FloatBuffer(count: network.layout.parameterCount)
+        batchInput = FloatBuffer(count: maxBatch * data.train.featureCount)
+        batchLabels = [Int32](repeating: 0, count: maxBatch)
+        sampler = BatchSampler(datasetSize: data.train.count, batchSize: batchSize, seed: config.seed)
+        created = ISO8601DateFormatter().string(from: Date())
+
+        try FileManager.default.createDirectory(atPath: runPath, withIntermediateDirectories: true)
+        if resume {
+            let dir = try Checkpoint.latest(run: runPath)
+            let state = try Checkpoint.readState(dir)
+            try Checkpoint.restore(from: dir, parameters: network.parameters, optimizer: optimizer, observers: observers)
+            optimizer.stepCount = state.optimizerStepCount
+            step = state.step
+            sampler = BatchSampler(datasetSize: data.train.count, batchSize: batchSize, seed: config.seed,
+                                   epoch: state.samplerEpoch, position: state.samplerPosition)
+            lastTestLoss = state.lastTestLoss
+            lastTestAccuracy = state.lastTestAccuracy
+            lastTrainLoss = state.lastTrainLoss
+            trainingSeconds = state.trainingSeconds
+            wallSecondsBefore = state.wallSeconds
+            metrics = try MetricsLog(path: runPath + "/metrics.csv", truncateTo: state.metricsBytes)
+        } else {
+            network.initialize(config.model.initialization, seed: config.seed)
+            metrics = try MetricsLog(path: runPath + "/metrics.csv", truncateTo: nil)
+            try writeManifest(status: "running", reason: nil, wallSeconds: 0)
+            try writeCheckpoint(wallSeconds: 0)
+        }
+    }
+
+    /// Runs to `totalSteps` (or until `shouldStop`). Throws on a non-finite loss or update, after
+    /// marking the manifest incomplete; everything written before stays.
+    @discardableResult
+    public func run() throws -> TrainingOutcome {
+        let wallStart = Date()
+        var lastProgress = 0.0
+        var stepsThisSession = 0
+        var sessionTrainSeconds = 0.0
+        func wall() -> Double { wallSecondsBefore + Date().timeIntervalSince(wallStart) }
+
+        while step < totalSteps {
+            if shouldStop() {
+                try finishSession(wallSeconds: wall())
+                try writeManifest(status: "incomplete",
+                                  reason: "interrupted at step \(step) of \(totalSteps); continue with `criticality resume \(runPath)`",
+                                  wallSeconds: wall())
+                return .interrupted(step: step)
+            }
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let (epoch, trainLoss, batchAccuracy) = try trainStep()
+            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+            trainingSeconds += dt
+            sessionTrainSeconds += dt
+            stepsThisSession += 1
+            try metrics.record(step: step - 1, epoch: epoch, trainLoss: trainLoss, trainBatchAccuracy: batchAccuracy)
+
+            if step % config.evalEvery == 0 || step == totalSteps {
+                let (l, a) = evaluateTest()
+                lastTestLoss = l; lastTestAccuracy = a
+                metrics.attachTest(loss: l, accuracy: a)
+            }
+            if step % config.checkpointEvery == 0 && step < totalSteps {
+                try writeCheckpoint(wallSeconds: wall())
+                try writeManifest(status: "running", reason: nil, wallSeconds: wall())
+            }
+            if let progress, wall() - lastProgress >= progressInterval || step == totalSteps {
+                lastProgress = wall()
+                progress(TrainingProgress(step: step, totalSteps: totalSteps, epoch: epoch, trainLoss: trainLoss,
+                                          testAccuracy: lastTestAccuracy,
+                                          stepsPerSecond: Double(stepsThisSession) / max(sessionTrainSeconds, 1e-9)))
+            }
+        }
+        try finishSession(wallSeconds: wall())
+        var files: [RunManifest.ObserverInfo] = []
+        for o in observers {
+            let dir = runPath + "/observers/" + o.name
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let written = try o.finish(into: dir, finalParameters: network.parameters.pointer)
+            files.append(RunManifest.ObserverInfo(name: o.name, memoryBytes: o.memoryBytes, files: written.map { "observers/\(o.name)/\($0)" }))
+        }
+        try FileOutput.writeNpy(UnsafeBufferPointer(network.parameters.buffer), to: runPath + "/parameters.npy")
+        try writeManifest(status: "complete", reason: nil, wallSeconds: wall(), observerFiles: files)
+        return .completed
+    }
+
+    /// One training step (the hot path; allocates nothing). Returns the batch's epoch, loss and accuracy.
+    @inline(__always)
+    public func trainStep() throws -> (epoch: Int, loss: Double, accuracy: Double) {
+        let (epoch, indices) = sampler.nextBatch()
+        let b = indices.count
+        let d = data.train.featureCount
+        let x = batchInput.pointer
+        data.train.inputs.withUnsafeBufferPointer { src in
+            var r = 0
+            for i in indices {
+                (x + r * d).update(from: src.baseAddress! + Int(i) * d, count: d)
+                batchLabels[r] = data.train.labels[Int(i)]
+                r += 1
+            }
+        }
+        let logits = network.forward(x, batch: b, training: true)
+        var correct = 0
+        let l = batchLabels.withUnsafeBufferPointer {
+            loss.evaluate(logits: logits, labels: $0.baseAddress!, batch: b, computeGradient: true, correct: &correct)
+        }
+        guard l.isFinite else { throw try nonFinite("the training loss is \(l)", epoch: epoch) }
+        network.backward(loss.gradient.pointer, batch: b)
+        let sq = optimizer.computeUpdate(gradients: network.gradients.pointer, update: update.pointer)
+        let n = update.count, u = update.pointer, theta = network.parameters.pointer
+        guard sq.isFinite else { throw try nonFinite("the update Δθ contains a non-finite value (Σ Δθ² = \(sq))", epoch: epoch) }
+        if !observers.isEmpty {
+            let context = StepContext(step: step, epoch: epoch, loss: l, updateSquaredNorm: sq,
+                                      update: u, parameters: theta, layout: network.layout)
+            for o in observers { o.observe(context) }
+        }
+        VectorMath.add(u, into: theta, count: n)
+        step += 1
+        lastTrainLoss = l
+        return (epoch, l, Double(correct) / Double(b))
+    }
+
+    /// Mean loss and accuracy over the whole test set, in chunks of up to 1,000 samples.
+    public func evaluateTest() -> (loss: Double, accuracy: Double) {
+        evaluate(data.test)
+    }
+
+    public func evaluate(_ set: Dataset) -> (loss: Double, accuracy: Double) {
+        var totalLoss = 0.0, totalCorrect = 0
+        let d = set.featureCount
+        var start = 0
+        set.inputs.withUnsafeBufferPointer { xs in
+            set.labels.withUnsafeBufferPointer { ys in
+                while start < set.count {
+                    let b = min(evalBatch, set.count - start)
+                    let logits = network.forward(xs.baseAddress! + start * d, batch: b, training: false)
+                    var correct = 0
+                    let l = loss.evaluate(logits: logits, labels: ys.baseAddress! + start, batch: b,
+                                          computeGradient: false, correct: &correct)
+                    totalLoss += l * Double(b)
+                    totalCorrect += correct
+                    start += b
+                }
+            }
+        }
+        return (totalLoss / Double(set.count), Double(totalCorrect) / Double(set.count))
+    }
+
+    // MARK: - Run directory
+
+    private func nonFinite(_ what: String, epoch: Int) throws -> CriticalityError {
+        let reason = "stopped at step \(step) (epoch \(epoch)): \(what); lower --lr or change the optimizer. Metrics up to the previous step and the last checkpoint are kept."
+        _ = try? metrics.flush()
+        try? writeManifest(status: "incomplete", reason: reason, wallSeconds: wallSecondsBefore)
+        return CriticalityError(.numerical, reason)
+    }
+
+    private func finishSession(wallSeconds: Double) throws {
+        try writeCheckpoint(wallSeconds: wallSeconds)
+    }
+
+    private func writeCheckpoint(wallSeconds: Double) throws {
+        let bytes = try metrics.flush()
+        let state = CheckpointState(step: step, samplerEpoch: sampler.epoch, samplerPosition: sampler.position,
+                                    optimizerStepCount: optimizer.stepCount, metricsBytes: bytes,
+                                    lastTestLoss: lastTestLoss, lastTestAccuracy: lastTestAccuracy,
+                                    lastTrainLoss: lastTrainLoss, trainingSeconds: trainingSeconds,
+                                    wallSeconds: wallSeconds)
+        try Checkpoint.write(run: runPath, state: state, parameters: network.parameters, optimizer: optimizer,
+                             observers: observers)
+    }
+
+    private func writeManifest(status: String, reason: String?, wallSeconds: Double,
+                               observerFiles: [RunManifest.ObserverInfo]? = nil) throws {
+        var outputs = ["manifest.json", "metrics.csv", "checkpoint/"]
+        if status == "complete" { outputs.append("parameters.npy") }
+        let obs = observerFiles ?? observers.map { RunManifest.ObserverInfo(name: $0.name, memoryBytes: $0.memoryBytes, files: []) }
+        outputs += obs.flatMap(\.files)
+        var final: RunManifest.Final?
+        if status == "complete", let l = lastTestLoss, let a = lastTestAccuracy {
+            final = RunManifest.Final(step: step, testAccuracy: a, testLoss: l, trainLoss: lastTrainLoss ?? .nan)
+        }
+        var resolved = config
+        resolved.steps = totalSteps
+        let manifest = RunManifest(
+            status: status, incompleteReason: reason, config: resolved, seed: config.seed, totalSteps: totalSteps,
+            stepsCompleted: step, parameterCount: network.layout.parameterCount, layout: network.layout.segments,
+            dataset: .init(name: config.dataset, directory: config.dataDirectory, trainCount: data.train.count,
+                           testCount: data.test.count, sampleShape: data.train.sampleShape),
+            versions: .init(criticality: RunManifest.criticalityVersion, blas: BLAS.info,
+                            os: ProcessInfo.processInfo.operatingSystemVersionString),
+            command: command, created: created,
+            timing: .init(trainingSeconds: trainingSeconds, wallSeconds: wallSeconds,
+                          stepsPerSecond: trainingSeconds > 0 ? Double(step) / trainingSeconds : 0),
+            final: final, observers: obs, outputs: outputs)
+        try FileOutput.writeJSON(manifest, to: runPath + "/manifest.json")
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Criticality
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure sgemm GFLOP/s and training steps/s of each MLP preset (medians over repeats).",
+        discussion: "Run under LD_PRELOAD=bench/malloc_count.so (bench/build-malloc-count.sh) to also count heap allocations per training step.")
+
+    @Option(help: "Write the results as JSON (schema in docs/benchmarks.md).")
+    var json: String?
+    @Option(help: "Comma-separated models to time. Default: mlp5,mlp2,mlp-large.")
+    var models: String = "mlp5,mlp2,mlp-large"
+    @Option(help: "Mini-batch size.")
+    var batchSize: Int = 64
+    @Option(help: "Timed repeats per model (the median is reported).")
+    var repeats: Int = 5
+    @Option(help: "Seconds per repeat.")
+    var seconds: Double = 1.0
+    @Option(help: "Size n of the n×n sgemm.")
+    var sgemmSize: Int = 1024
+    @Option(help: "BLAS threads. Default: the backend's (all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        guard batchSize >= 1, repeats >= 1, seconds > 0, sgemmSize >= 1 else {
+            throw ValidationError("--batch-size, --repeats, --seconds and --sgemm-size must be positive")
+        }
+    }
+
+    func run() throws {
+        do {
+            if let t = threads { BLAS.threads = t }
+            let info = BLAS.info
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let ghz = Benchmarks.cpuGHz()
+            let peak = Double(cores) * ghz * 64
+            print("BLAS: \(info.name) \(info.version), core \(info.core), \(info.threads) threads")
+            print(String(format: "Peak assumed: %d cores × %.2f GHz × 64 FLOP/cycle = %.0f GFLOP/s", cores, ghz, peak))
+            let sg = Benchmarks.sgemm(size: sgemmSize)
+            print(String(format: "sgemm %d×%d×%d: %.1f GFLOP/s (%.0f%% of peak)", sgemmSize, sgemmSize, sgemmSize, sg, 100 * sg / peak))
+            let data = try DatasetCatalog.load(name: "synthetic", directory: nil)
+            var results: [BenchReport.ModelResult] = []
+            print("")
+            print("model       batch   steps/s (median)   GFLOP/step   GFLOP/s   % peak   allocs/step")
+            for name in models.split(separator: ",").map(String.init) {
+                var c = TrainConfig(model: try ModelSpec(model: name), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
+                c.dataset = "synthetic"
+                c.batchSize = .samples(batchSize)
+                c.steps = Int.max / 2
+                c.checkpointEvery = Int.max / 2
+                let r = try Benchmarks.training(config: c, data: data, repeats: repeats, secondsPerRepeat: seconds)
+                results.append(r)
+                print(String(format: "%-10@ %6d   %16.1f   %10.4f   %7.1f   %5.1f%%   %@", r.model as NSString, r.batchSize,
+                             r.stepsPerSecond, r.gflopPerStep, r.gflops, 100 * r.gflops / peak,
+                             (r.allocationsPerStep.map { String(format: "%.2f", $0) } ?? "not measured") as NSString))
+            }
+            let report = BenchReport(blas: .init(name: info.name, version: info.version, core: info.core, threads: info.threads),
+                                     cores: cores, ghz: ghz, peakGflops: peak, sgemmGflops: sg, sgemmSize: sgemmSize,
+                                     models: results)
+            if let json { try FileOutput.writeJSON(report, to: json) }
+        } catch let e as CriticalityError {
+            throw fail(e)
+        }
+    }
+}

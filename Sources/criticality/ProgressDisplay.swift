@@ -1,0 +1,32 @@
+import Criticality
+import Foundation
+
+/// A live progress line on a terminal; a plain line every 10 seconds otherwise (logs, CI).
+final class ProgressDisplay {
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private var lastPlain = Date.distantPast
+    private let label: String
+
+    init(label: String) { self.label = label }
+
+    func update(_ p: TrainingProgress) {
+        let pct = 100 * Double(p.step) / Double(max(p.totalSteps, 1))
+        let eta = p.stepsPerSecond > 0 ? Double(p.totalSteps - p.step) / p.stepsPerSecond : 0
+        var line = String(format: "%@ step %d/%d (%.1f%%) | epoch %d | %.0f steps/s | loss %.4f", label, p.step,
+                          p.totalSteps, pct, p.epoch, p.stepsPerSecond, p.trainLoss)
+        if let a = p.testAccuracy { line += String(format: " | test acc %.2f%%", 100 * a) }
+        line += " | ETA " + ProgressDisplay.duration(eta)
+        if isTerminal {
+            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line + (p.step == p.totalSteps ? "\n" : "")).utf8))
+        } else if Date().timeIntervalSince(lastPlain) >= 10 || p.step == p.totalSteps {
+            lastPlain = Date()
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+    }
+
+    static func duration(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, (t % 3600) / 60)
+            : t >= 60 ? String(format: "%dm%02ds", t / 60, t % 60) : "\(t)s"
+    }
+}

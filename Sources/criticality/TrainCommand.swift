@@ -1,0 +1,150 @@
+import ArgumentParser
+import Criticality
+import Foundation
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model and write a run directory (manifest.json, metrics.csv, checkpoints, observers).")
+
+    @Option(help: "YAML file of settings; keys are these long flag names (e.g. `lr: 0.01`). Flags override it.")
+    var config: String?
+    @Option(help: "Model preset: mlp5 (784-50-50-50-50-10), mlp2 (784-128-10), mlp-large (784-1000×4-10). Default mlp5.")
+    var model: String?
+    @Option(help: "Explicit MLP widths, input to output, e.g. 784,300,10 (overrides the preset's).")
+    var widths: String?
+    @Option(help: "Hidden activation: relu (default), sigmoid, linear.")
+    var activation: String?
+    @Option(name: .customLong("init"), help: "Initialization: pytorch-default (default), kaiming-uniform, xavier-normal.")
+    var initialization: String?
+    @Option(help: "Loss: cross-entropy (default) or mse (one-hot targets).")
+    var loss: String?
+    @Option(help: "Dataset: fashion-mnist (default, from $CRITICALITY_DATA or /usr/share/datasets/fashion-mnist), mnist (needs --data-dir), synthetic.")
+    var dataset: String?
+    @Option(help: "Folder holding the dataset's files.")
+    var dataDir: String?
+    @Option(help: "Optimizer: sgd (default), momentum, nesterov, adam, rmsprop, adagrad (PyTorch's equations).")
+    var optimizer: String?
+    @Option(help: "Learning rate η. Default 0.01.")
+    var lr: Double?
+    @Option(help: "Momentum μ for momentum/nesterov. Default 0.9.")
+    var momentum: Double?
+    @Option(help: "Adam β₁. Default 0.9.")
+    var beta1: Double?
+    @Option(help: "Adam β₂. Default 0.999.")
+    var beta2: Double?
+    @Option(help: "RMSprop smoothing constant α. Default 0.99.")
+    var alpha: Double?
+    @Option(help: "ε for adam/rmsprop (default 1e-8) and adagrad (default 1e-10).")
+    var eps: Double?
+    @Option(help: "Mini-batch size (≥ 1) or 'full' for full-batch gradient descent. Default 64.")
+    var batchSize: String?
+    @Option(help: "Number of updates to train for (exclusive with --epochs).")
+    var steps: Int?
+    @Option(help: "Number of passes over the training set (exclusive with --steps). Default 1 when neither is given.")
+    var epochs: Int?
+    @Option(help: "Evaluate on the test set every N steps (and after the last). Default 1000.")
+    var evalEvery: Int?
+    @Option(help: "Write a checkpoint every N steps (and on Ctrl-C and at the end). Default 5000.")
+    var checkpointEvery: Int?
+    @Option(help: "Seed of every random stream (initialization, shuffling, sampling). Default 1.")
+    var seed: UInt64?
+    @Option(help: "BLAS threads. Default: the backend's (all cores).")
+    var threads: Int?
+    @Option(help: "Run directory to create.")
+    var out: String?
+    @Flag(help: "Replace an existing run directory at --out.")
+    var force = false
+
+    func validate() throws {
+        if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
+    }
+
+    /// Flags over config file over defaults.
+    func resolve() throws -> (TrainConfig, String) {
+        let file = try config.map(ConfigFile.init(path:))
+        func pick<T>(_ flag: T?, _ key: String, _ read: (ConfigFile) throws -> T?) rethrows -> T? {
+            if let flag { return flag }
+            guard let file else { return nil }
+            return try read(file)
+        }
+        let modelName = try pick(model, "model") { try $0.string("model") } ?? "mlp5"
+        let widthList = try widths.map { try parseIntList($0, flag: "widths") } ?? file?.intList("widths")
+        let activationName = try pick(activation, "activation") { try $0.string("activation") } ?? "relu"
+        guard let act = ActivationKind(rawValue: activationName) else {
+            throw CriticalityError(.invalidArgument, "--activation '\(activationName)' is not one of \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let initName = try pick(initialization, "init") { try $0.string("init") } ?? "pytorch-default"
+        guard let ini = Initialization(rawValue: initName) else {
+            throw CriticalityError(.invalidArgument, "--init '\(initName)' is not one of \(Initialization.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let spec = try ModelSpec(model: modelName, widths: widthList, activation: act, initialization: ini)
+        let optName = try pick(optimizer, "optimizer") { try $0.string("optimizer") } ?? "sgd"
+        guard let opt = OptimizerKind(rawValue: optName) else {
+            throw CriticalityError(.invalidArgument, "--optimizer '\(optName)' is not one of \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var settings = OptimizerSettings(kind: opt, learningRate: try pick(lr, "lr") { try $0.double("lr") } ?? 0.01)
+        if let v = try pick(momentum, "momentum", { try $0.double("momentum") }) { settings.momentum = v }
+        if let v = try pick(beta1, "beta1", { try $0.double("beta1") }) { settings.beta1 = v }
+        if let v = try pick(beta2, "beta2", { try $0.double("beta2") }) { settings.beta2 = v }
+        if let v = try pick(alpha, "alpha", { try $0.double("alpha") }) { settings.alpha = v }
+        settings.epsilon = try pick(eps, "eps") { try $0.double("eps") }
+
+        var c = TrainConfig(model: spec, optimizer: settings)
+        let lossName = try pick(loss, "loss") { try $0.string("loss") } ?? "cross-entropy"
+        guard let lk = LossKind(rawValue: lossName) else {
+            throw CriticalityError(.invalidArgument, "--loss '\(lossName)' is not one of \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        c.loss = lk
+        c.dataset = try pick(dataset, "dataset") { try $0.string("dataset") } ?? "fashion-mnist"
+        c.dataDirectory = try pick(dataDir, "data-dir") { try $0.string("data-dir") }
+        c.batchSize = try BatchSize(parsing: try pick(batchSize, "batch-size") { try $0.string("batch-size") } ?? "64")
+        c.steps = try pick(steps, "steps") { try $0.int("steps") }
+        c.epochs = try pick(epochs, "epochs") { try $0.int("epochs") }
+        if steps != nil { c.epochs = nil }
+        if epochs != nil { c.steps = nil }
+        if c.steps != nil && c.epochs != nil {
+            throw CriticalityError(.invalidArgument, "the config file sets both steps and epochs; keep one")
+        }
+        if let v = try pick(evalEvery, "eval-every", { try $0.int("eval-every") }) { c.evalEvery = v }
+        if let v = try pick(checkpointEvery, "checkpoint-every", { try $0.int("checkpoint-every") }) { c.checkpointEvery = v }
+        if let v = try pick(seed, "seed", { try $0.int("seed").map { UInt64($0) } }) { c.seed = v }
+        c.threads = try pick(threads, "threads") { try $0.int("threads") }
+        try c.validate()
+        guard let outPath = try pick(out, "out", { try $0.string("out") }) else {
+            throw CriticalityError(.invalidArgument, "--out is required: the run directory to create (e.g. --out runs/mlp5-sgd)")
+        }
+        return (c, outPath)
+    }
+
+    func run() throws {
+        do {
+            let (config, outPath) = try resolve()
+            try RunDirectory.prepare(outPath, force: force)
+            let data = try DatasetCatalog.load(name: config.dataset, directory: config.dataDirectory)
+            try runTraining(config: config, data: data, runPath: outPath, resume: false)
+        } catch let e as CriticalityError {
+            throw fail(e)
+        }
+    }
+}
+
+/// Shared by train and resume: builds the trainer, wires progress and Ctrl-C, reports the result.
+func runTraining(config: TrainConfig, data: DatasetPair, runPath: String, resume: Bool) throws {
+    let trainer = try Trainer(config: config, data: data, runPath: runPath, observers: [], resume: resume)
+    let display = ProgressDisplay(label: (runPath as NSString).lastPathComponent)
+    trainer.progress = display.update
+    Interrupt.install()
+    trainer.shouldStop = { Interrupt.requested != 0 }
+    let outcome = try trainer.run()
+    switch outcome {
+    case .completed:
+        let m = try FileOutput.readJSON(RunManifest.self, from: runPath + "/manifest.json")
+        if let f = m.final {
+            print(String(format: "%@: %d steps, test accuracy %.2f%%, test loss %.4f, %.0f steps/s",
+                         runPath, f.step, 100 * f.testAccuracy, f.testLoss, m.timing.stepsPerSecond))
+        }
+    case .interrupted(let step):
+        throw CriticalityError(.interrupted, "interrupted at step \(step); checkpoint written. Continue with: criticality resume \(runPath)")
+    }
+}
