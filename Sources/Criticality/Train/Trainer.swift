@@ -64,8 +64,9 @@ public final class Trainer {
 
     /// Builds everything for `config`. With `resume`, restores the newest checkpoint of `runPath`;
     /// otherwise `runPath` must be an empty or new folder (the CLI handles `--force`).
+    /// `metricsBufferRows` rows of metrics are buffered before they are appended to `metrics.csv`.
     public init(config: TrainConfig, data: DatasetPair, runPath: String, observers: [TrainingObserver] = [],
-                resume: Bool = false) throws {
+                resume: Bool = false, metricsBufferRows: Int = 1024) throws {
         try config.validate()
         if let t = config.threads { BLAS.threads = t }
         self.config = config
@@ -100,10 +101,10 @@ public final class Trainer {
             lastTrainLoss = state.lastTrainLoss
             trainingSeconds = state.trainingSeconds
             wallSecondsBefore = state.wallSeconds
-            metrics = try MetricsLog(path: runPath + "/metrics.csv", truncateTo: state.metricsBytes)
+            metrics = try MetricsLog(path: runPath + "/metrics.csv", truncateTo: state.metricsBytes, capacity: metricsBufferRows)
         } else {
             network.initialize(config.model.initialization, seed: config.seed)
-            metrics = try MetricsLog(path: runPath + "/metrics.csv", truncateTo: nil)
+            metrics = try MetricsLog(path: runPath + "/metrics.csv", truncateTo: nil, capacity: metricsBufferRows)
             try writeManifest(status: "running", reason: nil, wallSeconds: 0)
             try writeCheckpoint(wallSeconds: 0)
         }

@@ -1,0 +1,40 @@
+import XCTest
+@testable import Criticality
+
+final class BLASTests: XCTestCase {
+    /// Every transpose combination of sgemm against a naive triple loop, with alpha and beta.
+    func testSgemmMatchesNaiveProduct() {
+        var rng = RNG(seed: 5, stream: .sampling)
+        let m = 7, n = 5, k = 9
+        for transA in [false, true] {
+            for transB in [false, true] {
+                let a = (0..<(m * k)).map { _ in rng.uniformFloat() - 0.5 }
+                let b = (0..<(k * n)).map { _ in rng.uniformFloat() - 0.5 }
+                var c = (0..<(m * n)).map { _ in rng.uniformFloat() }
+                var expected = c
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var s: Float = 0
+                        for p in 0..<k {
+                            let av = transA ? a[p * m + i] : a[i * k + p]
+                            let bv = transB ? b[j * k + p] : b[p * n + j]
+                            s += av * bv
+                        }
+                        expected[i * n + j] = 2 * s + 0.5 * expected[i * n + j]
+                    }
+                }
+                BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 2, a: a, lda: transA ? m : k,
+                           b: b, ldb: transB ? k : n, beta: 0.5, c: &c, ldc: n)
+                for i in 0..<(m * n) { XCTAssertEqual(c[i], expected[i], accuracy: 1e-5, "transA \(transA) transB \(transB)") }
+            }
+        }
+    }
+
+    func testInfoNamesBackendVersionAndCore() {
+        let info = BLAS.info
+        XCTAssert(["scipy-openblas32", "debian-openblas"].contains(info.name))
+        XCTAssert(info.version.first?.isNumber == true, "version \(info.version)")
+        XCTAssertFalse(info.core.isEmpty)
+        XCTAssertGreaterThanOrEqual(info.threads, 1)
+    }
+}

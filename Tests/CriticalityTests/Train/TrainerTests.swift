@@ -1,0 +1,166 @@
+import Foundation
+import XCTest
+@testable import Criticality
+
+/// An observer with real streaming state (Σ|Δθ| per segment, step count), used to check that observer
+/// state survives checkpoints exactly.
+final class SumObserver: TrainingObserver {
+    let name = "sum"
+    var sums: [Double] = []
+    var steps = 0
+    /// Called during `observe` at `snapshotStep` (for the kill -9 simulation).
+    var onStep: ((Int) -> Void)?
+    var memoryBytes: Int { sums.count * 8 + 8 }
+
+    func observe(_ c: StepContext) {
+        if sums.isEmpty { sums = [Double](repeating: 0, count: c.layout.segments.count) }
+        for (i, s) in c.layout.segments.enumerated() {
+            var t = 0.0
+            for k in s.range { t += Double(abs(c.update[k])) }
+            sums[i] += t
+        }
+        steps += 1
+        onStep?(c.step)
+    }
+    func saveState(to dir: String) throws { try FileOutput.writeNpy(sums + [Double(steps)], to: dir + "/state.npy") }
+    func restoreState(from dir: String) throws {
+        let v = try Npy.readDoubles(path: dir + "/state.npy").values
+        sums = Array(v.dropLast()); steps = Int(v.last!)
+    }
+    func finish(into dir: String, finalParameters: UnsafePointer<Float>) throws -> [String] {
+        try FileOutput.writeNpy(sums, to: dir + "/abs_update_sums.npy")
+        return ["abs_update_sums.npy"]
+    }
+}
+
+final class TrainerTests: XCTestCase {
+    func config(steps: Int, optimizer: OptimizerKind = .sgd, lr: Double = 0.05) throws -> TrainConfig {
+        var c = TrainConfig(model: try ModelSpec(model: "mlp", widths: [784, 16, 16, 10]),
+                            optimizer: OptimizerSettings(kind: optimizer, learningRate: lr))
+        c.dataset = "synthetic"
+        c.batchSize = .samples(100)  // 4096 samples: 41 batches per epoch, the last one of 96
+        c.steps = steps
+        c.evalEvery = 25
+        c.checkpointEvery = 40
+        c.seed = 9
+        return c
+    }
+
+    let data = try! DatasetCatalog.load(name: "synthetic", directory: nil)
+
+    func read(_ path: String) -> Data { FileManager.default.contents(atPath: path) ?? Data() }
+
+    /// The files that must be bit-identical between runs (the manifest differs only in timings).
+    let compared = ["metrics.csv", "parameters.npy", "checkpoint/parameters.npy", "checkpoint/optimizer_state_0.npy",
+                    "checkpoint/optimizer_state_1.npy", "observers/sum/abs_update_sums.npy"]
+
+    func assertSameOutputs(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) {
+        for f in compared {
+            XCTAssertEqual(read(a + "/" + f), read(b + "/" + f), "\(f) differs", file: file, line: line)
+        }
+        XCTAssertFalse(read(a + "/metrics.csv").isEmpty, file: file, line: line)
+    }
+
+    func testSameSeedGivesBitIdenticalRuns() throws {
+        let a = temporaryDirectory(self), b = temporaryDirectory(self)
+        try Trainer(config: config(steps: 90), data: data, runPath: a, observers: [SumObserver()]).run()
+        try Trainer(config: config(steps: 90), data: data, runPath: b, observers: [SumObserver()]).run()
+        assertSameOutputs(a, b)
+        var other = try config(steps: 90); other.seed = 10
+        let c = temporaryDirectory(self)
+        try Trainer(config: other, data: data, runPath: c).run()
+        XCTAssertNotEqual(read(a + "/parameters.npy"), read(c + "/parameters.npy"))
+    }
+
+    /// kill -9 between checkpoints: the run directory is copied as it is on disk in the middle of step
+    /// 107 (last checkpoint at 80; metrics rows past it already flushed, since the buffer holds 16 rows),
+    /// then resumed from the copy. The result must equal the uninterrupted run, byte for byte.
+    func testKillBetweenCheckpointsThenResumeIsBitIdentical() throws {
+        for optimizer in [OptimizerKind.sgd, .adam] {
+            let full = temporaryDirectory(self), crashed = temporaryDirectory(self) + "/run", live = temporaryDirectory(self)
+            try Trainer(config: config(steps: 150, optimizer: optimizer, lr: 0.01), data: data, runPath: full,
+                        observers: [SumObserver()], metricsBufferRows: 16).run()
+            let spy = SumObserver()
+            spy.onStep = { step in
+                if step == 107 { try? FileManager.default.copyItem(atPath: live, toPath: crashed) }
+            }
+            try Trainer(config: config(steps: 150, optimizer: optimizer, lr: 0.01), data: data, runPath: live,
+                        observers: [spy], metricsBufferRows: 16).run()
+            let partial = read(crashed + "/metrics.csv")
+            let lines = String(decoding: partial, as: UTF8.self).split(separator: "\n").count
+            XCTAssertGreaterThan(lines, 81, "the snapshot should hold flushed rows past the checkpoint")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: crashed + "/parameters.npy"))
+            let resumed = try Trainer(config: config(steps: 150, optimizer: optimizer, lr: 0.01), data: data, runPath: crashed,
+                                      observers: [SumObserver()], resume: true, metricsBufferRows: 16)
+            XCTAssertEqual(resumed.step, 80)
+            try resumed.run()
+            assertSameOutputs(full, crashed)
+            let m = try FileOutput.readJSON(RunManifest.self, from: crashed + "/manifest.json")
+            XCTAssertEqual(m.status, "complete")
+        }
+    }
+
+    func testInterruptWritesCheckpointAndResumeFinishesIdentically() throws {
+        let full = temporaryDirectory(self), run = temporaryDirectory(self)
+        try Trainer(config: config(steps: 100), data: data, runPath: full, observers: [SumObserver()]).run()
+        let t = try Trainer(config: config(steps: 100), data: data, runPath: run, observers: [SumObserver()])
+        t.shouldStop = { t.step == 63 }
+        XCTAssertEqual(try t.run(), .interrupted(step: 63))
+        let m = try FileOutput.readJSON(RunManifest.self, from: run + "/manifest.json")
+        XCTAssertEqual(m.status, "incomplete")
+        XCTAssertTrue(m.incompleteReason?.contains("criticality resume") ?? false)
+        XCTAssertEqual(try Checkpoint.readState(run + "/checkpoint").step, 63)
+        try Trainer(config: config(steps: 100), data: data, runPath: run, observers: [SumObserver()], resume: true).run()
+        assertSameOutputs(full, run)
+    }
+
+    func testNonFiniteLossStopsWithTheStepAndKeepsTheRun() throws {
+        let run = temporaryDirectory(self)
+        var c = try config(steps: 200, lr: 1e9)
+        c.checkpointEvery = 1
+        let t = try Trainer(config: c, data: data, runPath: run)
+        assertThrowsMessage(["stopped at step", "lower --lr"]) { try t.run() }
+        let m = try FileOutput.readJSON(RunManifest.self, from: run + "/manifest.json")
+        XCTAssertEqual(m.status, "incomplete")
+        XCTAssertTrue(m.incompleteReason?.contains("step \(t.step)") ?? false)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/checkpoint/state.json"))
+        let rows = String(decoding: read(run + "/metrics.csv"), as: UTF8.self).split(separator: "\n").count - 1
+        XCTAssertEqual(rows, t.step, "metrics hold every completed step")
+    }
+
+    func testManifestRecordsConfigurationLayoutVersionsAndFinal() throws {
+        let run = temporaryDirectory(self)
+        try Trainer(config: config(steps: 30), data: data, runPath: run).run()
+        let m = try FileOutput.readJSON(RunManifest.self, from: run + "/manifest.json")
+        XCTAssertEqual(m.status, "complete")
+        XCTAssertEqual(m.totalSteps, 30); XCTAssertEqual(m.stepsCompleted, 30)
+        XCTAssertEqual(m.parameterCount, 784 * 16 + 16 + 16 * 16 + 16 + 16 * 10 + 10)
+        XCTAssertEqual(m.layout.count, 6)
+        XCTAssertEqual(m.config.optimizer.kind, .sgd)
+        XCTAssertFalse(m.versions.blas.core.isEmpty)
+        XCTAssertNotNil(m.final?.testAccuracy)
+        let text = String(decoding: read(run + "/manifest.json"), as: UTF8.self)
+        for key in ["\"test_accuracy\"", "\"test_loss\"", "\"steps_per_second\"", "\"wall_seconds\"", "\"seed\""] {
+            XCTAssertTrue(text.contains(key), key)
+        }
+        let csv = String(decoding: read(run + "/metrics.csv"), as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(csv.first.map(String.init), String(MetricsLog.header.dropLast()))
+        XCTAssertEqual(csv.count, 31)
+        XCTAssertEqual(csv[25].split(separator: ",", omittingEmptySubsequences: false).count, 6)
+        XCTAssertFalse(csv[25].hasSuffix(","), "step 24 → θ after 25 updates is evaluated")
+    }
+
+    /// The paper's medium MLP for one epoch on Fashion-MNIST (PyTorch's identical setup: 78.6–79.2%).
+    func testMLP2OneEpochOnFashionMNISTReaches77Percent() throws {
+        guard let dir = fashionMNISTDirectory else { throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)") }
+        let fm = try MNISTLoader.load(dataset: "fashion-mnist", directory: dir)
+        var c = TrainConfig(model: try ModelSpec(model: "mlp2"), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
+        c.epochs = 1
+        c.evalEvery = 10_000
+        let run = temporaryDirectory(self)
+        try Trainer(config: c, data: fm, runPath: run).run()
+        let m = try FileOutput.readJSON(RunManifest.self, from: run + "/manifest.json")
+        XCTAssertEqual(m.stepsCompleted, 938)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(m.final).testAccuracy, 0.77)
+    }
+}
