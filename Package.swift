@@ -27,10 +27,11 @@ let package = Package(
                 // gold does not search /usr/local/lib by itself; the loader finds it through ldconfig.
                 : [.linkedLibrary("scipy_openblas"), .unsafeFlags(["-L/usr/local/lib"])]
         ),
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "Criticality",
-            dependencies: ["CBLAS", "CZlib"],
+            dependencies: ["CBLAS", "CKernels", "CZlib"],
             swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
         ),
         .executableTarget(

@@ -22,6 +22,8 @@ struct BenchCommand: ParsableCommand {
     var sgemmSize: Int = 1024
     @Option(help: "BLAS threads. Default: the backend's (all cores).")
     var threads: Int?
+    @Flag(help: "Skip the runs with the update-statistics observer.")
+    var noTracking = false
 
     func validate() throws {
         guard batchSize >= 1, repeats >= 1, seconds > 0, sgemmSize >= 1 else {
@@ -43,18 +45,26 @@ struct BenchCommand: ParsableCommand {
             let data = try DatasetCatalog.load(name: "synthetic", directory: nil)
             var results: [BenchReport.ModelResult] = []
             print("")
-            print("model       batch   steps/s (median)   GFLOP/step   GFLOP/s   % peak   allocs/step")
+            print("model      batch  steps/s (median)  GFLOP/step  GFLOP/s  % peak  allocs/step  tracked steps/s  overhead  tracked allocs/step  tracker MiB (10k-step window)")
             for name in models.split(separator: ",").map(String.init) {
                 var c = TrainConfig(model: try ModelSpec(model: name), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
                 c.dataset = "synthetic"
                 c.batchSize = .samples(batchSize)
                 c.steps = Int.max / 2
                 c.checkpointEvery = Int.max / 2
-                let r = try Benchmarks.training(config: c, data: data, repeats: repeats, secondsPerRepeat: seconds)
+                let r = try Benchmarks.training(config: c, data: data, tracked: !noTracking, repeats: repeats,
+                                                secondsPerRepeat: seconds)
                 results.append(r)
-                print(String(format: "%-10@ %6d   %16.1f   %10.4f   %7.1f   %5.1f%%   %@", r.model as NSString, r.batchSize,
-                             r.stepsPerSecond, r.gflopPerStep, r.gflops, 100 * r.gflops / peak,
-                             (r.allocationsPerStep.map { String(format: "%.2f", $0) } ?? "not measured") as NSString))
+                if !noTracking {
+                    let net = try c.model.makeNetwork(inputSize: 784, classCount: 10, maxBatch: 1)
+                    print(String(format: "  observer alone: %.1f µs per step", 1e6 * Benchmarks.observerAlone(layout: net.layout)))
+                }
+                func allocs(_ v: Double?) -> NSString { (v.map { String(format: "%.2f", $0) } ?? "n/m") as NSString }
+                print(String(format: "%-10@ %5d  %16.1f  %10.4f  %7.1f  %5.1f%%  %11@  %15.1f  %7.1f%%  %19@  %.1f",
+                             r.model as NSString, r.batchSize, r.stepsPerSecond, r.gflopPerStep, r.gflops,
+                             100 * r.gflops / peak, allocs(r.allocationsPerStep), r.trackedStepsPerSecond ?? 0,
+                             100 * (r.trackingOverhead ?? 0), allocs(r.trackedAllocationsPerStep),
+                             Double(r.trackerMemoryBytes ?? 0) / 1_048_576))
             }
             let report = BenchReport(blas: .init(name: info.name, version: info.version, core: info.core, threads: info.threads),
                                      cores: cores, ghz: ghz, peakGflops: peak, sgemmGflops: sg, sgemmSize: sgemmSize,

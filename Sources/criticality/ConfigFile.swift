@@ -8,7 +8,7 @@ struct ConfigFile {
     static let keys: Set<String> = [
         "model", "widths", "activation", "init", "loss", "dataset", "data-dir", "optimizer", "lr", "momentum",
         "beta1", "beta2", "alpha", "eps", "batch-size", "steps", "epochs", "eval-every", "checkpoint-every",
-        "seed", "threads", "out",
+        "seed", "threads", "out", "windows", "reservoir-size", "quantiles", "updates",
     ]
     let path: String
     let values: [String: Any]

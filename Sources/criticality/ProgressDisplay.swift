@@ -12,8 +12,10 @@ final class ProgressDisplay {
     func update(_ p: TrainingProgress) {
         let pct = 100 * Double(p.step) / Double(max(p.totalSteps, 1))
         let eta = p.stepsPerSecond > 0 ? Double(p.totalSteps - p.step) / p.stepsPerSecond : 0
-        var line = String(format: "%@ step %d/%d (%.1f%%) | epoch %d | %.0f steps/s | loss %.4f", label, p.step,
-                          p.totalSteps, pct, p.epoch, p.stepsPerSecond, p.trainLoss)
+        let label = p.phase == "train" ? self.label : "\(self.label) \(p.phase)"
+        var line = String(format: "%@ step %d/%d (%.1f%%) | epoch %d | %.0f steps/s", label, p.step,
+                          p.totalSteps, pct, p.epoch, p.stepsPerSecond)
+        if p.trainLoss.isFinite { line += String(format: " | loss %.4f", p.trainLoss) }
         if let a = p.testAccuracy { line += String(format: " | test acc %.2f%%", 100 * a) }
         line += " | ETA " + ProgressDisplay.duration(eta)
         if isTerminal {

@@ -51,6 +51,14 @@ struct TrainCommand: ParsableCommand {
     var seed: UInt64?
     @Option(help: "BLAS threads. Default: the backend's (all cores).")
     var threads: Int?
+    @Option(help: "Training stages whose every |Δθ| is recorded: ascending START:END step ranges. Default 0:10000,20000:30000 (the paper's stages), clipped to the run.")
+    var windows: String?
+    @Option(help: "Uniform reservoir sample size per scope and window. Default 100000.")
+    var reservoirSize: Int?
+    @Option(help: "Fractions q of large updates for inter-event intervals (Fig. 5). Default 0.005,0.01.")
+    var quantiles: String?
+    @Flag(help: "Do not record update statistics (no observers, no replay).")
+    var noUpdates = false
     @Option(help: "Run directory to create.")
     var out: String?
     @Flag(help: "Replace an existing run directory at --out.")
@@ -110,6 +118,25 @@ struct TrainCommand: ParsableCommand {
         if let v = try pick(checkpointEvery, "checkpoint-every", { try $0.int("checkpoint-every") }) { c.checkpointEvery = v }
         if let v = try pick(seed, "seed", { try $0.int("seed").map { UInt64($0) } }) { c.seed = v }
         c.threads = try pick(threads, "threads") { try $0.int("threads") }
+        if noUpdates || (file?.values["updates"] as? Bool) == false {
+            c.updates = nil
+        } else {
+            var u = UpdateStatisticsSettings()
+            if let w = try pick(windows, "windows", { try $0.string("windows") }) { u.windows = try StepWindows(parsing: w) }
+            if let r = try pick(reservoirSize, "reservoir-size", { try $0.int("reservoir-size") }) {
+                guard r >= 1 else { throw CriticalityError(.invalidArgument, "--reservoir-size must be ≥ 1; got \(r)") }
+                u.reservoirSize = r
+            }
+            if let q = try pick(quantiles, "quantiles", { try $0.string("quantiles") }) {
+                u.quantiles = try q.split(separator: ",").map { part in
+                    guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v > 0, v < 1 else {
+                        throw CriticalityError(.invalidArgument, "--quantiles: '\(part)' is not a fraction in (0, 1) (e.g. 0.005,0.01)")
+                    }
+                    return v
+                }
+            }
+            c.updates = u
+        }
         try c.validate()
         guard let outPath = try pick(out, "out", { try $0.string("out") }) else {
             throw CriticalityError(.invalidArgument, "--out is required: the run directory to create (e.g. --out runs/mlp5-sgd)")
@@ -131,7 +158,8 @@ struct TrainCommand: ParsableCommand {
 
 /// Shared by train and resume: builds the trainer, wires progress and Ctrl-C, reports the result.
 func runTraining(config: TrainConfig, data: DatasetPair, runPath: String, resume: Bool) throws {
-    let trainer = try Trainer(config: config, data: data, runPath: runPath, observers: [], resume: resume)
+    let trainer = try Trainer(config: config, data: data, runPath: runPath,
+                              makeObservers: StandardObservers.make(for: config), resume: resume)
     let display = ProgressDisplay(label: (runPath as NSString).lastPathComponent)
     trainer.progress = display.update
     Interrupt.install()

@@ -23,10 +23,22 @@ public struct BenchReport: Codable, Sendable {
         public var gflops: Double
         /// Heap allocations per training step (nil unless run under bench/malloc_count.so).
         public var allocationsPerStep: Double?
+        /// Median steps/s with the update-statistics observer recording every step (first pass), timed
+        /// in alternation with the plain repeats in the same process.
+        public var trackedStepsPerSecond: Double?
+        public var trackedStepsPerSecondRepeats: [Double]?
+        /// tracked time per step / plain time per step − 1.
+        public var trackingOverhead: Double?
+        /// Heap allocations per tracked step.
+        public var trackedAllocationsPerStep: Double?
+        /// Tracker memory (bytes) for a 10,000-step window.
+        public var trackerMemoryBytes: Int?
         enum CodingKeys: String, CodingKey {
             case model, batchSize = "batch_size", stepsPerSecond = "steps_per_second"
             case stepsPerSecondRepeats = "steps_per_second_repeats", gflopPerStep = "gflop_per_step", gflops
-            case allocationsPerStep = "allocations_per_step"
+            case allocationsPerStep = "allocations_per_step", trackedStepsPerSecond = "tracked_steps_per_second"
+            case trackedStepsPerSecondRepeats = "tracked_steps_per_second_repeats", trackingOverhead = "tracking_overhead"
+            case trackedAllocationsPerStep = "tracked_allocations_per_step", trackerMemoryBytes = "tracker_memory_bytes"
         }
     }
     public var schemaVersion = 1
@@ -89,30 +101,84 @@ public enum Benchmarks {
     }
 
     /// Training steps per second of `config` on random data of the dataset's shape: `repeats` timings of
-    /// about `secondsPerRepeat` each, after a warm-up; the median is reported.
-    public static func training(config: TrainConfig, data: DatasetPair, observers: [TrainingObserver] = [],
+    /// about `secondsPerRepeat` each, after a warm-up; the median is reported. With `tracked`, a second
+    /// trainer carrying the update-statistics observer (window covering every timed step) is timed in
+    /// alternation with the plain one, so both see the same machine state.
+    public static func training(config: TrainConfig, data: DatasetPair, tracked: Bool = true,
                                 repeats: Int = 5, secondsPerRepeat: Double = 1.0) throws -> BenchReport.ModelResult {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-bench-\(getpid())-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let trainer = try Trainer(config: config, data: data, runPath: dir, observers: observers)
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-bench-\(getpid())-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        var plainConfig = config
+        plainConfig.updates = nil
+        let plain = try Trainer(config: plainConfig, data: data, runPath: base + "/plain")
+        var tracker: Trainer?
+        var memory: Int?
+        if tracked {
+            var settings = UpdateStatisticsSettings()
+            settings.windows = StepWindows(ranges: [0..<100_000_000])
+            let observer = UpdateStatisticsObserver(layout: plain.network.layout, settings: settings)
+            var sized = settings
+            sized.windows = StepWindows(ranges: [0..<10_000])
+            memory = UpdateStatisticsObserver(layout: plain.network.layout, settings: sized).memoryBytes
+            tracker = try Trainer(config: plainConfig, data: data, runPath: base + "/tracked", observers: [observer])
+        }
         // Warm-up and calibration: how many steps fill one repeat.
         var n = 0
-        let warm = try seconds { while n < 5 { _ = try trainer.trainStep(); n += 1 } }
+        let warm = try seconds { while n < 5 { _ = try plain.trainStep(); n += 1 } }
+        for _ in 0..<5 { _ = try tracker?.trainStep() }
         let perRepeat = max(5, Int(secondsPerRepeat / max(warm / 5, 1e-7)))
-        var rates: [Double] = []
-        var allocations: Double?
-        for r in 0..<repeats {
+        func time(_ t: Trainer) throws -> (rate: Double, allocations: Double?) {
             let before = AllocationCounter.count
-            let t = try seconds { for _ in 0..<perRepeat { _ = try trainer.trainStep() } }
-            if r == repeats - 1, let b = before, let a = AllocationCounter.count {
-                allocations = Double(a - b) / Double(perRepeat)
-            }
-            rates.append(Double(perRepeat) / t)
+            let s = try seconds { for _ in 0..<perRepeat { _ = try t.trainStep() } }
+            let after = AllocationCounter.count
+            return (Double(perRepeat) / s, before.flatMap { b in after.map { Double($0 - b) / Double(perRepeat) } })
         }
-        let b = trainer.batchSize
+        var rates: [Double] = [], trackedRates: [Double] = []
+        var allocations: Double?, trackedAllocations: Double?
+        for _ in 0..<repeats {
+            let p = try time(plain)
+            rates.append(p.rate); allocations = p.allocations
+            if let t = tracker {
+                let r = try time(t)
+                trackedRates.append(r.rate); trackedAllocations = r.allocations
+            }
+        }
+        let b = plain.batchSize
         let gflop = config.model.trainingFLOPsPerSample * Double(b) / 1e9
         let sps = median(rates)
-        return .init(model: config.model.model, batchSize: b, stepsPerSecond: sps, stepsPerSecondRepeats: rates,
-                     gflopPerStep: gflop, gflops: gflop * sps, allocationsPerStep: allocations)
+        var result = BenchReport.ModelResult(model: config.model.model, batchSize: b, stepsPerSecond: sps,
+                                             stepsPerSecondRepeats: rates, gflopPerStep: gflop, gflops: gflop * sps,
+                                             allocationsPerStep: allocations)
+        if tracked {
+            let tsps = median(trackedRates)
+            result.trackedStepsPerSecond = tsps
+            result.trackedStepsPerSecondRepeats = trackedRates
+            result.trackingOverhead = sps / tsps - 1
+            result.trackedAllocationsPerStep = trackedAllocations
+            result.trackerMemoryBytes = memory
+        }
+        return result
+    }
+
+    /// Seconds per step of the update-statistics observer alone (chunked path, recording window),
+    /// fed a fixed random update of `layout`'s size; median of `repeats`.
+    public static func observerAlone(layout: ParameterLayout, steps: Int = 200, repeats: Int = 5) -> Double {
+        var settings = UpdateStatisticsSettings()
+        settings.windows = StepWindows(ranges: [0..<100_000_000])
+        let o = UpdateStatisticsObserver(layout: layout, settings: settings)
+        let u = FloatBuffer(count: layout.parameterCount), p = FloatBuffer(count: layout.parameterCount)
+        var rng = RNG(seed: 3, stream: .sampling)
+        for i in 0..<u.count { u[i] = Float(rng.normal() * 1e-4 * _exp(2 * rng.normal())) }
+        var step = 0
+        let times = (0..<repeats).map { _ in
+            seconds {
+                for _ in 0..<steps {
+                    o.observeInChunks(StepContext(step: step, epoch: 0, loss: 1, updateSquaredNorm: 1, update: u.pointer,
+                                                  parameters: p.pointer, layout: layout))
+                    step += 1
+                }
+            } / Double(steps)
+        }
+        return median(times)
     }
 }

@@ -93,6 +93,8 @@ public struct RNG: RandomNumberGenerator, Codable, Equatable, Sendable {
 import Glibc
 @inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+@inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
+@inline(__always) func _log1p(_ x: Double) -> Double { Glibc.log1p(x) }
 #else
 import Foundation
 @inline(__always) func _log(_ x: Double) -> Double { Foundation.log(x) }

@@ -6,11 +6,11 @@ import Foundation
 /// padded with spaces and a newline so the data starts at a multiple of 64, then the raw data.
 /// We write version 1.0, little-endian, C order; we read any of the dtypes in `NpyDType`.
 public enum NpyDType: String, Sendable {
-    case float32 = "<f4", float64 = "<f8", int64 = "<i8", int32 = "<i4", uint8 = "|u1"
+    case float32 = "<f4", float64 = "<f8", int64 = "<i8", int32 = "<i4", uint64 = "<u8", uint8 = "|u1"
     public var size: Int {
         switch self {
         case .float32, .int32: 4
-        case .float64, .int64: 8
+        case .float64, .int64, .uint64: 8
         case .uint8: 1
         }
     }
@@ -23,6 +23,7 @@ extension Double: NpyElement { public static var npyDType: NpyDType { .float64 }
 extension Int64: NpyElement { public static var npyDType: NpyDType { .int64 } }
 extension Int32: NpyElement { public static var npyDType: NpyDType { .int32 } }
 extension UInt8: NpyElement { public static var npyDType: NpyDType { .uint8 } }
+extension UInt64: NpyElement { public static var npyDType: NpyDType { .uint64 } }
 
 /// The header of a `.npy` file: what it holds and where its data starts.
 public struct NpyHeader: Equatable, Sendable {
@@ -153,6 +154,7 @@ public enum Npy {
         case .float64: for i in 0..<count { out[i] = p.loadUnaligned(fromByteOffset: 8 * i, as: Double.self) }
         case .int64: for i in 0..<count { out[i] = Double(p.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)) }
         case .int32: for i in 0..<count { out[i] = Double(p.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
+        case .uint64: for i in 0..<count { out[i] = Double(p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) }
         case .uint8: for i in 0..<count { out[i] = Double(p.load(fromByteOffset: i, as: UInt8.self)) }
         }
     }

@@ -23,8 +23,9 @@ public struct CheckpointState: Codable, Equatable, Sendable {
 public enum Checkpoint {
     public static let folder = "checkpoint"
 
-    public static func write(run: String, state: CheckpointState, parameters: FloatBuffer, optimizer: Optimizer,
-                             observers: [TrainingObserver]) throws {
+    /// Writes a checkpoint as `run/folder` (temporary name, then renames).
+    public static func write(run: String, folder: String, state: CheckpointState, parameters: FloatBuffer,
+                             optimizer: Optimizer, observers: [TrainingObserver]) throws {
         let fm = FileManager.default
         let tmp = run + "/" + folder + ".tmp"
         let final = run + "/" + folder

@@ -63,14 +63,25 @@ public final class Optimizer {
     /// ‖Δθ‖₂). One vectorizable pass for SGD, two for the others; no allocation.
     @discardableResult
     public func computeUpdate(gradients: UnsafePointer<Float>, update: UnsafeMutablePointer<Float>) -> Double {
-        stepCount += 1
-        let n = count, g = gradients, u = update
+        beginStep()
+        return computeUpdate(gradients: gradients, update: update, range: 0..<count)
+    }
+
+    /// Starts a step (t ← t + 1); then `computeUpdate(…range:)` may be called on disjoint ranges in any
+    /// order — each element's Δθ depends only on its own gradient and state.
+    public func beginStep() { stepCount += 1 }
+
+    /// Δθ for the parameters in `range` of the current step; returns their Σ Δθ².
+    @inline(__always)
+    public func computeUpdate(gradients: UnsafePointer<Float>, update: UnsafeMutablePointer<Float>, range: Range<Int>) -> Double {
+        let n = range.count, g = gradients + range.lowerBound, u = update + range.lowerBound
+        let o = range.lowerBound
         let lr = Float(settings.learningRate)
         switch settings.kind {
         case .sgd:
             return VectorMath.scaleAndSumSquares(g, by: -lr, into: u, count: n)
         case .momentum, .nesterov:
-            let b = state[0].pointer, mu = Float(settings.momentum)
+            let b = state[0].pointer + o, mu = Float(settings.momentum)
             if stepCount == 1 {
                 b.update(from: g, count: n)
             } else {
@@ -82,7 +93,7 @@ public final class Optimizer {
                 for i in 0..<n { u[i] = -lr * (g[i] + mu * b[i]) }
             }
         case .adam:
-            let m = state[0].pointer, v = state[1].pointer
+            let m = state[0].pointer + o, v = state[1].pointer + o
             let b1 = settings.beta1, b2 = settings.beta2
             let oneMinusB1 = Float(1 - b1), b2f = Float(b2), oneMinusB2 = Float(1 - b2)
             let t = Double(stepCount)
@@ -96,7 +107,7 @@ public final class Optimizer {
                 u[i] = -stepSize * (m[i] / ((v[i].squareRoot() / bc2Sqrt) + eps))
             }
         case .rmsprop:
-            let v = state[0].pointer, a = Float(settings.alpha), oneMinusA = Float(1 - settings.alpha)
+            let v = state[0].pointer + o, a = Float(settings.alpha), oneMinusA = Float(1 - settings.alpha)
             let eps = Float(settings.resolvedEpsilon)
             for i in 0..<n {
                 let gi = g[i]
@@ -104,7 +115,7 @@ public final class Optimizer {
                 u[i] = -lr * (gi / (v[i].squareRoot() + eps))
             }
         case .adagrad:
-            let s = state[0].pointer, eps = Float(settings.resolvedEpsilon)
+            let s = state[0].pointer + o, eps = Float(settings.resolvedEpsilon)
             for i in 0..<n {
                 let gi = g[i]
                 s[i] += gi * gi

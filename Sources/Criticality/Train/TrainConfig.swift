@@ -62,6 +62,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var seed: UInt64 = 1
     /// BLAS threads; nil means the backend's default (all cores).
     public var threads: Int?
+    /// Streaming update statistics (windows, reservoir size, q's); nil turns the observer off.
+    /// Windows are clipped to the run's length when the observer is built.
+    public var updates: UpdateStatisticsSettings? = UpdateStatisticsSettings()
 
     public init(model: ModelSpec, optimizer: OptimizerSettings) {
         self.model = model

@@ -2,12 +2,20 @@ import Foundation
 
 /// Progress shown to a person while training (the CLI decides how).
 public struct TrainingProgress: Sendable {
+    /// "train", or "replay A:B" while a window is replayed for the observers.
+    public var phase: String = "train"
     public var step: Int
     public var totalSteps: Int
     public var epoch: Int
     public var trainLoss: Double
     public var testAccuracy: Double?
     public var stepsPerSecond: Double
+
+    public init(phase: String = "train", step: Int, totalSteps: Int, epoch: Int, trainLoss: Double,
+                testAccuracy: Double?, stepsPerSecond: Double) {
+        self.phase = phase; self.step = step; self.totalSteps = totalSteps; self.epoch = epoch
+        self.trainLoss = trainLoss; self.testAccuracy = testAccuracy; self.stepsPerSecond = stepsPerSecond
+    }
 }
 
 /// How a call to `Trainer.run` ended (a NaN/Inf is thrown as an error instead).
@@ -42,6 +50,8 @@ public final class Trainer {
     public let batchSize: Int
     public private(set) var step = 0
     public private(set) var sampler: BatchSampler
+    /// Windows some observer needs replayed after the first pass (snapshots are taken at their starts).
+    public let replayWindows: [Range<Int>]
 
     /// Polled once per step; returning true writes a checkpoint and stops (SIGINT).
     public var shouldStop: () -> Bool = { false }
@@ -51,6 +61,9 @@ public final class Trainer {
     /// The command line recorded in the manifest.
     public var command: [String] = CommandLine.arguments
 
+    /// All observers, when every one of them takes chunks (the fused path); nil otherwise.
+    private let chunkedObservers: [ChunkedTrainingObserver]?
+    private var activeChunked: [ChunkedTrainingObserver?]
     private let batchInput: FloatBuffer
     private var batchLabels: [Int32]
     private let evalBatch: Int
@@ -64,15 +77,29 @@ public final class Trainer {
 
     /// Builds everything for `config`. With `resume`, restores the newest checkpoint of `runPath`;
     /// otherwise `runPath` must be an empty or new folder (the CLI handles `--force`).
+    /// `makeObservers` builds the observers once the parameter layout and step count are known.
     /// `metricsBufferRows` rows of metrics are buffered before they are appended to `metrics.csv`.
-    public init(config: TrainConfig, data: DatasetPair, runPath: String, observers: [TrainingObserver] = [],
-                resume: Bool = false, metricsBufferRows: Int = 1024) throws {
+    public convenience init(config: TrainConfig, data: DatasetPair, runPath: String,
+                            makeObservers: (ParameterLayout, Int) throws -> [TrainingObserver],
+                            resume: Bool = false, metricsBufferRows: Int = 1024) throws {
+        try self.init(config: config, data: data, runPath: runPath, observers: [], makeObservers: makeObservers,
+                      resume: resume, metricsBufferRows: metricsBufferRows)
+    }
+
+    public convenience init(config: TrainConfig, data: DatasetPair, runPath: String, observers: [TrainingObserver] = [],
+                            resume: Bool = false, metricsBufferRows: Int = 1024) throws {
+        try self.init(config: config, data: data, runPath: runPath, observers: observers, makeObservers: { _, _ in [] },
+                      resume: resume, metricsBufferRows: metricsBufferRows)
+    }
+
+    private init(config: TrainConfig, data: DatasetPair, runPath: String, observers given: [TrainingObserver],
+                 makeObservers: (ParameterLayout, Int) throws -> [TrainingObserver],
+                 resume: Bool, metricsBufferRows: Int) throws {
         try config.validate()
         if let t = config.threads { BLAS.threads = t }
         self.config = config
         self.data = data
         self.runPath = runPath
-        self.observers = observers
         batchSize = config.batchSize.resolved(datasetSize: data.train.count)
         totalSteps = config.totalSteps(datasetSize: data.train.count)
         evalBatch = min(1000, data.test.count)
@@ -82,6 +109,11 @@ public final class Trainer {
         loss = Loss(kind: config.loss, classCount: data.train.classCount, maxBatch: maxBatch)
         optimizer = Optimizer(settings: config.optimizer, parameterCount: network.layout.parameterCount)
         update = FloatBuffer(count: network.layout.parameterCount)
+        observers = try given + makeObservers(network.layout, totalSteps)
+        let chunked = observers.compactMap { $0 as? ChunkedTrainingObserver }
+        chunkedObservers = chunked.count == observers.count ? chunked : nil
+        activeChunked = [ChunkedTrainingObserver?](repeating: nil, count: chunked.count)
+        replayWindows = Array(Set(observers.flatMap(\.replayWindows))).sorted { $0.lowerBound < $1.lowerBound }
         batchInput = FloatBuffer(count: maxBatch * data.train.featureCount)
         batchLabels = [Int32](repeating: 0, count: maxBatch)
         sampler = BatchSampler(datasetSize: data.train.count, batchSize: batchSize, seed: config.seed)
@@ -128,6 +160,7 @@ public final class Trainer {
                                   wallSeconds: wall())
                 return .interrupted(step: step)
             }
+            if let w = replayWindows.first(where: { $0.lowerBound == step }) { try writeReplaySnapshot(w) }
             let t0 = DispatchTime.now().uptimeNanoseconds
             let (epoch, trainLoss, batchAccuracy) = try trainStep()
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
@@ -153,21 +186,80 @@ public final class Trainer {
             }
         }
         try finishSession(wallSeconds: wall())
+        if !replayWindows.isEmpty {
+            let trainLoss = lastTrainLoss
+            defer { lastTrainLoss = trainLoss }
+            for w in replayWindows {
+                try replay(w, wall: wall)
+                if shouldStop() {
+                    try writeManifest(status: "incomplete",
+                                      reason: "interrupted while replaying window \(w.lowerBound):\(w.upperBound) for the observers; continue with `criticality resume \(runPath)`",
+                                      wallSeconds: wall())
+                    return .interrupted(step: step)
+                }
+            }
+            // Back to the end of training.
+            let final = try Checkpoint.latest(run: runPath)
+            try Checkpoint.restore(from: final, parameters: network.parameters, optimizer: optimizer, observers: [])
+            step = try Checkpoint.readState(final).step
+        }
         var files: [RunManifest.ObserverInfo] = []
         for o in observers {
             let dir = runPath + "/observers/" + o.name
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let written = try o.finish(into: dir, finalParameters: network.parameters.pointer)
+            let written = try o.finish(into: dir, finalParameters: UnsafePointer(network.parameters.pointer))
             files.append(RunManifest.ObserverInfo(name: o.name, memoryBytes: o.memoryBytes, files: written.map { "observers/\(o.name)/\($0)" }))
         }
         try FileOutput.writeNpy(UnsafeBufferPointer(network.parameters.buffer), to: runPath + "/parameters.npy")
         try writeManifest(status: "complete", reason: nil, wallSeconds: wall(), observerFiles: files)
+        try? FileManager.default.removeItem(atPath: runPath + "/replay")
         return .completed
     }
 
+    // MARK: - Replay
+
+    private func replayFolder(_ w: Range<Int>) -> String { runPath + "/replay/" + StepWindows.folderName(w) }
+
+    /// Saves what determines steps w.lowerBound… (θ, optimizer state, sampler position).
+    private func writeReplaySnapshot(_ w: Range<Int>) throws {
+        let state = CheckpointState(step: step, samplerEpoch: sampler.epoch, samplerPosition: sampler.position,
+                                    optimizerStepCount: optimizer.stepCount, metricsBytes: 0, lastTestLoss: nil,
+                                    lastTestAccuracy: nil, lastTrainLoss: nil, trainingSeconds: 0, wallSeconds: 0)
+        try Checkpoint.write(run: runPath + "/replay", folder: StepWindows.folderName(w), state: state,
+                             parameters: network.parameters, optimizer: optimizer, observers: [])
+    }
+
+    /// Re-runs the steps of window `w` from its snapshot and shows each update to the observers that
+    /// asked for it. Bit-identical to the first pass (same θ, optimizer state, batches and kernels).
+    private func replay(_ w: Range<Int>, wall: () -> Double) throws {
+        let dir = replayFolder(w)
+        let state = try Checkpoint.readState(dir)
+        try Checkpoint.restore(from: dir, parameters: network.parameters, optimizer: optimizer, observers: [])
+        optimizer.stepCount = state.optimizerStepCount
+        sampler = BatchSampler(datasetSize: data.train.count, batchSize: batchSize, seed: config.seed,
+                               epoch: state.samplerEpoch, position: state.samplerPosition)
+        step = state.step
+        let replaying = observers.filter { $0.replayWindows.contains(w) }
+        for o in replaying { try o.beginReplay(of: w) }
+        let t0 = wall()
+        var last = t0
+        while step < w.upperBound {
+            let (epoch, l, _) = try trainStep(replayingFor: replaying)
+            if let progress, wall() - last >= progressInterval || step == w.upperBound {
+                last = wall()
+                progress(TrainingProgress(phase: "replay \(w.lowerBound):\(w.upperBound)", step: step, totalSteps: w.upperBound,
+                                          epoch: epoch, trainLoss: l, testAccuracy: lastTestAccuracy,
+                                          stepsPerSecond: Double(step - w.lowerBound) / max(wall() - t0, 1e-9)))
+            }
+            if shouldStop() { return }
+        }
+        for o in replaying { try o.endReplay(of: w) }
+    }
+
     /// One training step (the hot path; allocates nothing). Returns the batch's epoch, loss and accuracy.
+    /// During a replay, the update goes to `replayingFor` through `observeReplay` instead.
     @inline(__always)
-    public func trainStep() throws -> (epoch: Int, loss: Double, accuracy: Double) {
+    public func trainStep(replayingFor: [TrainingObserver]? = nil) throws -> (epoch: Int, loss: Double, accuracy: Double) {
         let (epoch, indices) = sampler.nextBatch()
         let b = indices.count
         let d = data.train.featureCount
@@ -187,15 +279,39 @@ public final class Trainer {
         }
         guard l.isFinite else { throw try nonFinite("the training loss is \(l)", epoch: epoch) }
         network.backward(loss.gradient.pointer, batch: b)
-        let sq = optimizer.computeUpdate(gradients: network.gradients.pointer, update: update.pointer)
-        let n = update.count, u = update.pointer, theta = network.parameters.pointer
-        guard sq.isFinite else { throw try nonFinite("the update Δθ contains a non-finite value (Σ Δθ² = \(sq))", epoch: epoch) }
-        if !observers.isEmpty {
+        let u = update.pointer, theta = network.parameters.pointer, g = network.gradients.pointer
+        optimizer.beginStep()
+        if replayingFor == nil, let chunked = chunkedObservers {
+            // Fused path: per chunk, Δθ then observers then θ += Δθ (all observers take chunks).
+            var active = 0
+            for (i, o) in chunked.enumerated() where o.beginStep(step: step) { activeChunked[i] = o; active += 1 }
+            var sq = 0.0
+            StepChunks.forEach(network.layout) { s, offset, n in
+                sq += optimizer.computeUpdate(gradients: g, update: u, range: offset..<(offset + n))
+                for i in 0..<active {
+                    activeChunked[i]!.observeChunk(segment: s, offset: offset, count: n, update: u, parameters: theta)
+                }
+                VectorMath.add(u + offset, into: theta + offset, count: n)
+            }
+            guard sq.isFinite else { throw try nonFinite("the update Δθ contains a non-finite value (Σ Δθ² = \(sq))", epoch: epoch) }
+            let context = StepContext(step: step, epoch: epoch, loss: l, updateSquaredNorm: sq,
+                                      update: u, parameters: nil, layout: network.layout)
+            for i in 0..<active { activeChunked[i]!.endStep(context); activeChunked[i] = nil }
+        } else {
+            var sq = 0.0
+            StepChunks.forEach(network.layout) { _, offset, n in
+                sq += optimizer.computeUpdate(gradients: g, update: u, range: offset..<(offset + n))
+            }
+            guard sq.isFinite else { throw try nonFinite("the update Δθ contains a non-finite value (Σ Δθ² = \(sq))", epoch: epoch) }
             let context = StepContext(step: step, epoch: epoch, loss: l, updateSquaredNorm: sq,
                                       update: u, parameters: theta, layout: network.layout)
-            for o in observers { o.observe(context) }
+            if let replaying = replayingFor {
+                for o in replaying { try o.observeReplay(context) }
+            } else {
+                for o in observers { o.observe(context) }
+            }
+            VectorMath.add(u, into: theta, count: update.count)
         }
-        VectorMath.add(u, into: theta, count: n)
         step += 1
         lastTrainLoss = l
         return (epoch, l, Double(correct) / Double(b))
@@ -247,13 +363,14 @@ public final class Trainer {
                                     lastTestLoss: lastTestLoss, lastTestAccuracy: lastTestAccuracy,
                                     lastTrainLoss: lastTrainLoss, trainingSeconds: trainingSeconds,
                                     wallSeconds: wallSeconds)
-        try Checkpoint.write(run: runPath, state: state, parameters: network.parameters, optimizer: optimizer,
-                             observers: observers)
+        try Checkpoint.write(run: runPath, folder: Checkpoint.folder, state: state, parameters: network.parameters,
+                             optimizer: optimizer, observers: observers)
     }
 
     private func writeManifest(status: String, reason: String?, wallSeconds: Double,
                                observerFiles: [RunManifest.ObserverInfo]? = nil) throws {
         var outputs = ["manifest.json", "metrics.csv", "checkpoint/"]
+        if status != "complete" && !replayWindows.isEmpty { outputs.append("replay/") }
         if status == "complete" { outputs.append("parameters.npy") }
         let obs = observerFiles ?? observers.map { RunManifest.ObserverInfo(name: $0.name, memoryBytes: $0.memoryBytes, files: []) }
         outputs += obs.flatMap(\.files)

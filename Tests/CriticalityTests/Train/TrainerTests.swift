@@ -27,7 +27,7 @@ final class SumObserver: TrainingObserver {
         let v = try Npy.readDoubles(path: dir + "/state.npy").values
         sums = Array(v.dropLast()); steps = Int(v.last!)
     }
-    func finish(into dir: String, finalParameters: UnsafePointer<Float>) throws -> [String] {
+    func finish(into dir: String, finalParameters: UnsafePointer<Float>?) throws -> [String] {
         try FileOutput.writeNpy(sums, to: dir + "/abs_update_sums.npy")
         return ["abs_update_sums.npy"]
     }

@@ -1,0 +1,39 @@
+// Hot loops of the streaming observers, in C so that clang vectorizes them at any -march.
+#ifndef CRITICALITY_KERNELS_H
+#define CRITICALITY_KERNELS_H
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Number of bins of the Float32 log grid: bin b holds |x| whose IEEE-754 bit pattern (sign cleared)
+/// lies in [b·2¹⁹, (b+1)·2¹⁹): 16 equal-width bins per octave (≈ 53 per decade). Bins ≥ 4080 are Inf/NaN.
+#define CRIT_LOG_GRID_BINS 4096
+#define CRIT_LOG_GRID_SHIFT 19
+
+/// Running statistics of |x| over many calls.
+typedef struct {
+    double sum;          ///< Σ|x| (each call accumulates in Float32 lanes, then adds in Double)
+    double sum_squares;  ///< Σ x²
+    uint32_t min_bits;   ///< smallest non-zero |x| as bits (0xFFFFFFFF when none)
+    uint32_t max_bits;   ///< largest |x| as bits (0 when none)
+    uint64_t zeros;      ///< count of x == ±0
+} crit_abs_stats;
+
+/// Adds |x[0..n)| to `counts4` (four interleaved tables of CRIT_LOG_GRID_BINS UInt32 counts, summed by
+/// the caller; four copies avoid store-to-load stalls on repeated bins) and to `stats`.
+void crit_abs_log_histogram(const float *x, long n, uint32_t *counts4, crit_abs_stats *stats);
+
+/// Paper-style linear histogram: adds |x[0..n)| to `counts` (`bins` UInt64) with edges e_j = max·j/bins
+/// in Double; value v goes to the j with e_j ≤ v < e_{j+1}, the last bin also holding v = max.
+/// Values above max (which the caller rules out) are clamped into the last bin.
+void crit_abs_linear_histogram(const float *x, long n, double max, int bins, uint64_t *counts);
+
+/// Indices i in [0, n) with |x[i]| bits ≥ threshold_bits, written to `out` (capacity n); returns the count.
+long crit_abs_select_at_least(const float *x, long n, uint32_t threshold_bits, int32_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,81 @@
+#include "criticality_kernels.h"
+#include <string.h>
+
+typedef float f8 __attribute__((vector_size(32)));
+typedef uint32_t u8 __attribute__((vector_size(32)));
+typedef int32_t i8 __attribute__((vector_size(32)));
+
+void crit_abs_log_histogram(const float *x, long n, uint32_t *c, crit_abs_stats *s) {
+    const uint32_t *b = (const uint32_t *)x;
+    const u8 absmask = {0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu,
+                        0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu};
+    f8 sa = {0}, sq = {0};
+    u8 mx = {0}, mn = ~(u8){0};
+    i8 z = {0};
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        u8 v;
+        memcpy(&v, b + i, 32);
+        v &= absmask;
+        c[v[0] >> 19]++; c[4096 + (v[1] >> 19)]++; c[8192 + (v[2] >> 19)]++; c[12288 + (v[3] >> 19)]++;
+        c[v[4] >> 19]++; c[4096 + (v[5] >> 19)]++; c[8192 + (v[6] >> 19)]++; c[12288 + (v[7] >> 19)]++;
+        f8 a;
+        memcpy(&a, &v, 32);
+        sa += a;
+        sq += a * a;
+        mx = __builtin_elementwise_max(mx, v);
+        mn = __builtin_elementwise_min(mn, v | (u8)(v == 0));  // a zero becomes all-ones: never the minimum
+        z -= (i8)(v == 0);
+    }
+    float tsum = 0, tsq = 0;
+    uint32_t MX = s->max_bits, MN = s->min_bits;
+    uint64_t Z = 0;
+    for (int l = 0; l < 8; l++) {
+        tsum += sa[l]; tsq += sq[l];
+        if (mx[l] > MX) MX = mx[l];
+        if (mn[l] < MN) MN = mn[l];
+        Z += (uint64_t)z[l];
+    }
+    for (; i < n; i++) {
+        uint32_t v = b[i] & 0x7fffffffu;
+        c[v >> 19]++;
+        float a;
+        memcpy(&a, &v, 4);
+        tsum += a; tsq += a * a;
+        if (v > MX) MX = v;
+        if (v != 0 && v < MN) MN = v;
+        Z += (v == 0);
+    }
+    s->sum += tsum;
+    s->sum_squares += tsq;
+    s->max_bits = MX;
+    s->min_bits = MN;
+    s->zeros += Z;
+}
+
+void crit_abs_linear_histogram(const float *x, long n, double max, int bins, uint64_t *counts) {
+    if (!(max > 0)) {  // all values are zero: everything is in bin 0
+        counts[0] += (uint64_t)n;
+        return;
+    }
+    const double scale = (double)bins / max;
+    for (long i = 0; i < n; i++) {
+        double v = (double)(x[i] < 0 ? -x[i] : x[i]);
+        long j = (long)(v * scale);
+        if (j >= bins) j = bins - 1;
+        // v·scale can round across an edge; compare with the edges themselves.
+        if (j > 0 && v < max * (double)j / (double)bins) j--;
+        else if (j < bins - 1 && v >= max * (double)(j + 1) / (double)bins) j++;
+        counts[j]++;
+    }
+}
+
+long crit_abs_select_at_least(const float *x, long n, uint32_t threshold_bits, int32_t *out) {
+    const uint32_t *b = (const uint32_t *)x;
+    long m = 0;
+    for (long i = 0; i < n; i++) {
+        out[m] = (int32_t)i;
+        m += ((b[i] & 0x7fffffffu) >= threshold_bits);
+    }
+    return m;
+}

@@ -1,0 +1,303 @@
+import CKernels
+import Foundation
+
+/// Settings of the streaming update statistics (issue: Fig. 1C, Fig. 2, SI S1, S12, Fig. 5).
+public struct UpdateStatisticsSettings: Codable, Equatable, Sendable {
+    /// Training stages (effective, i.e. already clipped to the run).
+    public var windows: StepWindows = .paperDefault
+    /// Size of each scope's uniform reservoir sample.
+    public var reservoirSize: Int = 100_000
+    /// Target fractions q of large updates (Fig. 5: top 0.5% and 1%).
+    public var quantiles: [Double] = [0.005, 0.01]
+    /// Bins of the paper-style linear histogram.
+    public var linearBins: Int = 100
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case windows, reservoirSize = "reservoir_size", quantiles, linearBins = "linear_bins", seed
+    }
+}
+
+/// Every |Δθ| of every step inside the windows, for every segment, layer and all parameters, in memory
+/// that does not grow with the number of steps.
+///
+/// First pass (while training; steps outside every window cost nothing):
+/// - per step and segment, one fused kernel adds |Δθ| to a `LogGrid` histogram with exact zeros, min,
+///   max, Σ and Σ² (`crit_abs_log_histogram`), and offers the values to a uniform reservoir
+///   (Algorithm L, O(selected) work per step);
+/// - per step: training loss, ‖Δθ‖₂, max |Δθ| and the Shannon entropy (nats) of the step's |Δθ|
+///   over the grid's bins, exact zeros as one more bin (SI Fig. S12);
+/// - at a window's last step: the same statistics of |θ| after that step's update.
+///
+/// Replay (a deterministic second pass over each window of the same seeded run, see ARCHITECTURE.md):
+/// - the paper-style linear histogram (100 bins from 0 to the window's maximum — known only after
+///   the first pass) counted exactly, and
+/// - large-update timing (Fig. 5) with the threshold at the window's q-quantile (`IntervalLadder`).
+///   The replay checks itself against the first pass: its exceedance counts at the ladder's ends must
+///   equal the first pass's histogram counts, or it stops with an error.
+public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
+    public let name = "updates"
+    public let settings: UpdateStatisticsSettings
+    public let layout: ParameterLayout
+    public let scopes: [Scope]
+    public var replayWindows: [Range<Int>] { settings.windows.ranges }
+
+    /// First-pass state of one window.
+    struct WindowRecord {
+        var range: Range<Int>
+        var updateHistograms: [LogHistogram]
+        var updateReservoirs: [ReservoirSample]
+        var losses: [Double] = []
+        var updateNorms: [Double] = []
+        var updateMaxima: [Double] = []
+        var entropies: [Double] = []
+        /// |θ| after the window's last update (nil until then, or when θ is not available).
+        var parameterHistograms: [LogHistogram]?
+        var parameterReservoirs: [ReservoirSample]?
+        var parameterLinear: [LinearHistogram]?
+    }
+
+    /// Replay results of one window.
+    struct ReplayRecord {
+        var updateLinear: [LinearHistogram]
+        var timing: [TimingResult]
+    }
+
+    struct TimingResult {
+        var q: Double
+        var threshold: Float
+        var level: Int
+        var largeUpdates: UInt64
+        var total: UInt64
+        var intervals: [[UInt64]]  // per scope
+        var realizedFraction: Double { Double(largeUpdates) / Double(total) }
+    }
+
+    var records: [WindowRecord] = []
+    var replays: [Int: ReplayRecord] = [:]
+
+    // Working memory, allocated once.
+    /// Shared table for one-off histograms (|θ| at a window's end).
+    private let scratch: UnsafeMutablePointer<UInt32>
+    /// Per segment, four interleaved tables of this step's counts (filled chunk by chunk).
+    private let segmentTables: UnsafeMutablePointer<UInt32>
+    private var segmentStats: [crit_abs_stats]
+    private let stepCounts: UnsafeMutablePointer<UInt64>
+    /// Window of the current step (set by beginStep).
+    private var currentWindow = -1
+    private var currentStep = -1
+    private var sawParameters = false
+    private let theta: FloatBuffer
+    private var selection: UnsafeMutablePointer<Int32>
+    // Replay working state.
+    private var activeReplay: (index: Int, linear: [LinearHistogram], ladders: [IntervalLadder])?
+
+    public init(layout: ParameterLayout, settings: UpdateStatisticsSettings) {
+        self.layout = layout
+        self.settings = settings
+        scopes = Scope.all(for: layout)
+        scratch = .allocate(capacity: 4 * LogGrid.binCount)
+        scratch.initialize(repeating: 0, count: 4 * LogGrid.binCount)
+        let tableSize = 4 * LogGrid.binCount
+        segmentTables = .allocate(capacity: tableSize * max(layout.segments.count, 1))
+        segmentTables.initialize(repeating: 0, count: tableSize * max(layout.segments.count, 1))
+        segmentStats = [crit_abs_stats](repeating: UpdateStatisticsObserver.emptyStats, count: layout.segments.count)
+        stepCounts = .allocate(capacity: LogGrid.binCount)
+        stepCounts.initialize(repeating: 0, count: LogGrid.binCount)
+        theta = FloatBuffer(count: layout.parameterCount)
+        let largest = layout.segments.map(\.count).max() ?? 1
+        selection = .allocate(capacity: max(largest, 1))
+    }
+
+    deinit {
+        scratch.deallocate(); segmentTables.deallocate(); stepCounts.deallocate(); selection.deallocate()
+        activeReplay?.ladders.forEach { $0.deallocate() }
+    }
+
+    /// Bytes held: the first pass's state for every window (histograms, reservoirs, per-step series)
+    /// plus working buffers, and the largest replay's ladder and histograms (allocated only during replay).
+    public var memoryBytes: Int {
+        let segments = layout.segments.count
+        let perWindowFixed = 2 * segments * (LogGrid.finiteBinCount * 8 + settings.reservoirSize * 4)
+        let series = settings.windows.ranges.reduce(0) { $0 + 4 * 8 * $1.count }
+        let working = 4 * LogGrid.binCount * 4 + LogGrid.binCount * 8 + layout.parameterCount * 4 + (layout.segments.map(\.count).max() ?? 0) * 4
+        let replay = settings.windows.ranges.map {
+            settings.quantiles.count * IntervalLadder.memoryBytes(parameterCount: layout.parameterCount, segmentCount: segments, windowLength: $0.count)
+        }.max() ?? 0
+        return settings.windows.ranges.count * perWindowFixed + series + working + replay
+    }
+
+    private func windowIndex(of step: Int) -> Int? {
+        settings.windows.ranges.firstIndex { $0.contains(step) }
+    }
+
+    private func startRecord(_ w: Int) {
+        let range = settings.windows.ranges[w]
+        let reservoirs = layout.segments.indices.map {
+            ReservoirSample(capacity: settings.reservoirSize,
+                            rng: RNG(seed: settings.seed, stream: .reservoir, index: UInt64(w * 100_000 + $0)))
+        }
+        var r = WindowRecord(range: range, updateHistograms: layout.segments.map { _ in LogHistogram() },
+                             updateReservoirs: reservoirs)
+        let reserve = min(range.count, 1 << 20)  // grows past this by doubling (amortized, rare)
+        r.losses.reserveCapacity(reserve); r.updateNorms.reserveCapacity(reserve)
+        r.updateMaxima.reserveCapacity(reserve); r.entropies.reserveCapacity(reserve)
+        records.append(r)
+    }
+
+    // MARK: - First pass
+
+    static let emptyStats = crit_abs_stats(sum: 0, sum_squares: 0, min_bits: .max, max_bits: 0, zeros: 0)
+
+    public func observe(_ c: StepContext) { observeInChunks(c) }
+
+    public func beginStep(step: Int) -> Bool {
+        guard let w = windowIndex(of: step) else { return false }
+        if records.count <= w { startRecord(w) }
+        currentWindow = w
+        currentStep = step
+        sawParameters = false
+        return true
+    }
+
+    public func observeChunk(segment s: Int, offset: Int, count n: Int, update: UnsafePointer<Float>,
+                             parameters: UnsafePointer<Float>?) {
+        let x = update + offset
+        crit_abs_log_histogram(x, n, segmentTables + s * 4 * LogGrid.binCount, &segmentStats[s])
+        records[currentWindow].updateReservoirs[s].offerMagnitudes(x, count: n)
+        if let p = parameters, currentStep == settings.windows.ranges[currentWindow].upperBound - 1 {
+            // θ_{t+1} = θ_t + Δθ_t, the same Float32 addition the trainer makes.
+            let t = theta.pointer
+            for i in offset..<(offset + n) { t[i] = p[i] + update[i] }
+            sawParameters = true
+        }
+    }
+
+    public func endStep(_ c: StepContext) {
+        let w = currentWindow
+        var first = Int.max, last = -1, maxBits: UInt32 = 0
+        var zeros: UInt64 = 0
+        records[w].updateHistograms.withUnsafeMutableBufferPointer { hists in
+            for s in layout.segments.indices {
+                let st = segmentStats[s]
+                hists[s].absorb(scratch: segmentTables + s * 4 * LogGrid.binCount, stats: st, alsoInto: stepCounts)
+                if st.zeros > 0 || st.min_bits != .max {
+                    first = min(first, st.zeros > 0 ? 0 : Int(st.min_bits >> LogGrid.shift))
+                    last = max(last, min(Int(st.max_bits >> LogGrid.shift), LogGrid.finiteBinCount - 1))
+                }
+                maxBits = max(maxBits, st.max_bits)
+                zeros += st.zeros
+                segmentStats[s] = UpdateStatisticsObserver.emptyStats
+            }
+        }
+        // Entropy of this step's |Δθ| over the grid (zeros as their own bin), then clear the step counts.
+        var entropy = 0.0
+        if last >= 0 {
+            var n: UInt64 = 0
+            for b in first...last { n += stepCounts[b] }
+            entropy = EntropyTable.shared.entropy(counts: stepCounts, range: first...last, zeros: zeros, total: n)
+            for b in first...last { stepCounts[b] = 0 }
+        }
+        records[w].losses.append(c.loss)
+        records[w].updateNorms.append(c.updateSquaredNorm.squareRoot())
+        records[w].updateMaxima.append(Double(Float(bitPattern: maxBits)))
+        records[w].entropies.append(entropy)
+        if sawParameters { recordParameters(window: w) }
+    }
+
+    /// |θ_{t+1}| = |θ_t + Δθ_t| at the window's last step (the same Float32 addition the trainer makes).
+    private func recordParameters(window w: Int) {
+        let t = theta.pointer
+        var hists: [LogHistogram] = []
+        var reservoirs: [ReservoirSample] = []
+        for (s, seg) in layout.segments.enumerated() {
+            var h = LogHistogram()
+            h.add(t + seg.offset, count: seg.count, scratch: scratch)
+            hists.append(h)
+            var r = ReservoirSample(capacity: settings.reservoirSize,
+                                    rng: RNG(seed: settings.seed, stream: .reservoir, index: UInt64(w * 100_000 + 50_000 + s)))
+            r.offerMagnitudes(t + seg.offset, count: seg.count)
+            reservoirs.append(r)
+        }
+        let linear = scopes.map { scope -> LinearHistogram in
+            let m = scope.segments.compactMap { hists[$0].maximum }.max() ?? 0
+            var lh = LinearHistogram(maximum: Double(m), bins: settings.linearBins)
+            for s in scope.segments { lh.addMagnitudes(t + layout.segments[s].offset, count: layout.segments[s].count) }
+            return lh
+        }
+        records[w].parameterHistograms = hists
+        records[w].parameterReservoirs = reservoirs
+        records[w].parameterLinear = linear
+    }
+
+    // MARK: - Replay
+
+    public func beginReplay(of window: Range<Int>) throws {
+        guard let w = settings.windows.ranges.firstIndex(of: window), w < records.count else {
+            throw CriticalityError(.invalidArgument, "replay of window \(window) that the first pass did not see")
+        }
+        let rec = records[w]
+        let linear = scopes.map { scope -> LinearHistogram in
+            let m = scope.segments.compactMap { rec.updateHistograms[$0].maximum }.max() ?? 0
+            return LinearHistogram(maximum: Double(m), bins: settings.linearBins)
+        }
+        var all = LogHistogram()
+        for h in rec.updateHistograms { all.merge(h) }
+        let ladders = settings.quantiles.map {
+            IntervalLadder(q: $0, bin: IntervalLadder.quantileBin(all, q: $0), window: window,
+                           parameterCount: layout.parameterCount, segmentCount: layout.segments.count)
+        }
+        activeReplay = (w, linear, ladders)
+    }
+
+    public func observeReplay(_ c: StepContext) throws {
+        guard var replay = activeReplay else { return }
+        let t = c.step - settings.windows.ranges[replay.index].lowerBound
+        for (i, scope) in scopes.enumerated() {
+            for s in scope.segments {
+                let seg = layout.segments[s]
+                replay.linear[i].addMagnitudes(c.update + seg.offset, count: seg.count)
+            }
+        }
+        let floor = replay.ladders.map { $0.thresholdBits[0] }.min() ?? .max
+        for (s, seg) in layout.segments.enumerated() {
+            let x = c.update + seg.offset
+            let m = crit_abs_select_at_least(x, seg.count, floor, selection)
+            for e in 0..<m {
+                let i = Int(selection[e])
+                let bits = x[i].bitPattern & 0x7fff_ffff
+                for l in replay.ladders.indices where bits >= replay.ladders[l].thresholdBits[0] {
+                    replay.ladders[l].record(bits: bits, parameter: seg.offset + i, segment: s, t: t)
+                }
+            }
+        }
+        activeReplay = replay
+    }
+
+    public func endReplay(of window: Range<Int>) throws {
+        guard let replay = activeReplay else { return }
+        defer { replay.ladders.forEach { $0.deallocate() }; activeReplay = nil }
+        let rec = records[replay.index]
+        var all = LogHistogram()
+        for h in rec.updateHistograms { all.merge(h) }
+        let total = all.total
+        var timing: [TimingResult] = []
+        for ladder in replay.ladders {
+            // Self-check against the first pass: T_0 and T_16 are grid edges, whose counts it knows exactly.
+            let atLeast = { (b: Int) -> UInt64 in all.counts[b...].reduce(0, +) }
+            let expectLow = atLeast(ladder.bin), expectHigh = ladder.bin + 1 < all.counts.count ? atLeast(ladder.bin + 1) : 0
+            guard ladder.exceed[0] == expectLow, ladder.exceed[16] == expectHigh else {
+                throw CriticalityError(.numerical,
+                    "the replay of window \(window) did not reproduce the first pass (counts \(ladder.exceed[0])/\(ladder.exceed[16]) vs \(expectLow)/\(expectHigh)); the run is not deterministic (was the thread count or BLAS changed between passes?)")
+            }
+            let level = ladder.chosenLevel(total: total)
+            timing.append(TimingResult(
+                q: ladder.q, threshold: Float(bitPattern: ladder.thresholdBits[level]), level: level,
+                largeUpdates: ladder.exceed[level], total: total,
+                intervals: scopes.map { ladder.intervalCounts(segments: $0.segments, level: level) }))
+        }
+        replays[replay.index] = ReplayRecord(updateLinear: replay.linear, timing: timing)
+    }
+}

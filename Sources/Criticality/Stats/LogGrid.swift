@@ -1,0 +1,171 @@
+import CKernels
+
+/// The fixed logarithmic grid over the whole Float32 range on which |Δθ| and |θ| are histogrammed.
+///
+/// Bin b holds the values whose IEEE-754 bit pattern (sign cleared) lies in [b·2¹⁹, (b+1)·2¹⁹): for
+/// normal numbers that is [2^e (1 + m/16), 2^e (1 + (m+1)/16)) — 16 equal-width bins per octave,
+/// about 53.2 per decade, log-widths between 0.0134 and 0.0263 decades. The 16 subnormal bins below
+/// 2⁻¹²⁶ are linear, and bin 0 also holds exact zeros (counted separately as well). Binning is one
+/// shift of the bit pattern — no logarithm, no rounding — so counts are exact and equal a brute-force
+/// reference. Bins 4080… (Inf, NaN) never receive finite values.
+public enum LogGrid {
+    public static let binCount = Int(CRIT_LOG_GRID_BINS)
+    /// Bins that hold finite values (0..<4080).
+    public static let finiteBinCount = 4080
+    public static let shift = UInt32(CRIT_LOG_GRID_SHIFT)
+    public static let binsPerOctave = 16
+
+    /// The bin of a Float32 magnitude.
+    @inline(__always)
+    public static func bin(of x: Float) -> Int { Int((x.bitPattern & 0x7fff_ffff) >> shift) }
+
+    /// Lower edge of bin b (0 for b = 0); edge(4080) = 2¹²⁸, the upper edge of the largest finite bin.
+    public static func edge(_ b: Int) -> Double {
+        b >= finiteBinCount ? 0x1p128 : Double(Float(bitPattern: UInt32(b) << shift))
+    }
+
+    /// The Float32 bit pattern of the lower edge of bin b.
+    public static func edgeBits(_ b: Int) -> UInt32 { UInt32(b) << shift }
+
+    /// Geometric centre of bin b (arithmetic for bin 0).
+    public static func center(_ b: Int) -> Double {
+        b == 0 ? edge(1) / 2 : (edge(b) * edge(b + 1)).squareRoot()
+    }
+
+    public static func width(_ b: Int) -> Double { edge(b + 1) - edge(b) }
+}
+
+/// A histogram of magnitudes on the `LogGrid` with exact companion statistics.
+public struct LogHistogram: Codable, Equatable, Sendable {
+    /// Counts per bin (length `LogGrid.finiteBinCount`), zeros included in bin 0.
+    public var counts: [UInt64]
+    public var zeros: UInt64 = 0
+    public var sum: Double = 0
+    public var sumOfSquares: Double = 0
+    /// Smallest non-zero magnitude (nil when there is none).
+    public var minimumPositive: Float?
+    public var maximum: Float?
+
+    public init() { counts = [UInt64](repeating: 0, count: LogGrid.finiteBinCount) }
+
+    public var total: UInt64 { counts.reduce(0, &+) }
+    public var positiveCount: UInt64 { total - zeros }
+
+    /// Adds the counts and statistics of `other`.
+    public mutating func merge(_ other: LogHistogram) {
+        for b in 0..<counts.count { counts[b] &+= other.counts[b] }
+        zeros += other.zeros; sum += other.sum; sumOfSquares += other.sumOfSquares
+        if let m = other.minimumPositive { minimumPositive = min(minimumPositive ?? m, m) }
+        if let m = other.maximum { maximum = max(maximum ?? m, m) }
+    }
+
+    /// Adds |x| for all values (through the fused C kernel), using `scratch` (4 × 4096 UInt32, zeroed
+    /// on return) as the per-call table.
+    public mutating func add(_ x: UnsafePointer<Float>, count n: Int, scratch: UnsafeMutablePointer<UInt32>) {
+        var st = crit_abs_stats(sum: 0, sum_squares: 0, min_bits: .max, max_bits: 0, zeros: 0)
+        crit_abs_log_histogram(x, n, scratch, &st)
+        absorb(scratch: scratch, stats: st)
+    }
+
+    /// Moves a kernel's scratch table and statistics into this histogram and zeroes the scratch over
+    /// the bins the statistics say were touched.
+    public mutating func absorb(scratch: UnsafeMutablePointer<UInt32>, stats st: crit_abs_stats) {
+        absorb(scratch: scratch, stats: st, alsoInto: nil)
+    }
+
+    /// As `absorb(scratch:stats:)`, also adding the counts into `step` (a 4080-bin accumulator).
+    public mutating func absorb(scratch: UnsafeMutablePointer<UInt32>, stats st: crit_abs_stats,
+                                alsoInto step: UnsafeMutablePointer<UInt64>?) {
+        let n = LogGrid.binCount
+        guard st.zeros > 0 || st.min_bits != .max else { return }  // no values
+        let first = st.zeros > 0 ? 0 : Int(st.min_bits >> LogGrid.shift)
+        let top = Int(st.max_bits >> LogGrid.shift)
+        if top >= LogGrid.finiteBinCount {  // Inf/NaN: never counted (the trainer stops on them); clear them
+            for b in LogGrid.finiteBinCount..<n { scratch[b] = 0; scratch[n + b] = 0; scratch[2 * n + b] = 0; scratch[3 * n + b] = 0 }
+        }
+        let last = min(top, LogGrid.finiteBinCount - 1)
+        counts.withUnsafeMutableBufferPointer { c in
+            for b in first...max(first, last) {
+                let v = UInt64(scratch[b]) + UInt64(scratch[n + b]) + UInt64(scratch[2 * n + b]) + UInt64(scratch[3 * n + b])
+                c[b] &+= v
+                step?[b] &+= v
+                scratch[b] = 0; scratch[n + b] = 0; scratch[2 * n + b] = 0; scratch[3 * n + b] = 0
+            }
+        }
+        zeros += st.zeros; sum += st.sum; sumOfSquares += st.sum_squares
+        if st.min_bits != .max {
+            let m = Float(bitPattern: st.min_bits)
+            minimumPositive = min(minimumPositive ?? m, m)
+        }
+        let m = Float(bitPattern: st.max_bits)
+        maximum = max(maximum ?? m, m)
+    }
+
+    /// The non-empty bin range of positive values, or nil.
+    public var positiveRange: ClosedRange<Int>? {
+        guard let lo = minimumPositive, let hi = maximum, hi > 0 else { return nil }
+        return LogGrid.bin(of: lo)...LogGrid.bin(of: hi)
+    }
+
+    /// Counts of positive values per bin over `positiveRange` (bin 0's zeros removed).
+    public func positiveCounts(in range: ClosedRange<Int>) -> [UInt64] {
+        range.map { $0 == 0 ? counts[0] - zeros : counts[$0] }
+    }
+
+    /// Probability density of the magnitude on each bin of `range`: count / (N · width), N counting all
+    /// values including zeros (so the density integrates to the positive fraction).
+    public func density(in range: ClosedRange<Int>) -> [Double] {
+        let n = Double(total)
+        return zip(range, positiveCounts(in: range)).map { b, c in Double(c) / (n * LogGrid.width(b)) }
+    }
+
+    /// Complementary CDF of the positive values at each bin's lower edge: P(X ≥ edge_b | X > 0).
+    /// Starts at 1 and is non-increasing.
+    public func ccdf(in range: ClosedRange<Int>) -> [Double] {
+        let c = positiveCounts(in: range)
+        let n = Double(c.reduce(0, +))
+        var above = n
+        var out: [Double] = []
+        out.reserveCapacity(c.count)
+        for v in c { out.append(above / n); above -= Double(v) }
+        return out
+    }
+
+    /// Shannon entropy (nats) of the distribution over bins, exact zeros as a bin of their own.
+    public var entropy: Double {
+        LogHistogram.entropy(counts: counts, zeros: zeros)
+    }
+
+    public static func entropy(counts: [UInt64], zeros: UInt64) -> Double {
+        let n = Double(counts.reduce(0, &+))
+        guard n > 0 else { return 0 }
+        var h = 0.0
+        func term(_ c: Double) { if c > 0 { let p = c / n; h -= p * _log(p) } }
+        term(Double(zeros))
+        term(Double(counts[0] - zeros))
+        for b in 1..<counts.count { term(Double(counts[b])) }
+        return h
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case counts, zeros, sum, sumOfSquares = "sum_of_squares", minimumPositive = "minimum_positive", maximum
+    }
+}
+
+extension LogHistogram {
+    func write(to w: inout BinaryWriter) {
+        w.write(counts); w.write(zeros); w.write(sum); w.write(sumOfSquares)
+        w.write(minimumPositive?.bitPattern ?? UInt32.max); w.write(maximum != nil); w.write(maximum ?? 0)
+    }
+
+    static func read(from r: inout BinaryReader) throws -> LogHistogram {
+        var h = LogHistogram()
+        h.counts = try r.readArray(UInt64.self)
+        h.zeros = try r.read(); h.sum = try r.readDouble(); h.sumOfSquares = try r.readDouble()
+        let minBits: UInt32 = try r.read()
+        h.minimumPositive = minBits == .max ? nil : Float(bitPattern: minBits)
+        let hasMax = try r.readBool(); let m = try r.readFloat()
+        h.maximum = hasMax ? m : nil
+        return h
+    }
+}
