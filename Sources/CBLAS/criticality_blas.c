@@ -1,4 +1,6 @@
 #include "criticality_blas.h"
+#include <stdlib.h>
+#include <stddef.h>
 
 #ifdef CRITICALITY_DEBIAN_OPENBLAS
 #define B(name) name
@@ -9,12 +11,13 @@
 #endif
 
 /* Prototypes written out here so that no backend header (and no include path) is needed. */
-enum { RowMajor = 101, NoTrans = 111, Trans = 112, LapackRowMajor = 101 };
+enum { RowMajor = 101, NoTrans = 111, Trans = 112 };
 void B(cblas_sgemm)(int order, int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
                     const float *b, int ldb, float beta, float *c, int ldc);
 void B(cblas_dgemm)(int order, int ta, int tb, int m, int n, int k, double alpha, const double *a, int lda,
                     const double *b, int ldb, double beta, double *c, int ldc);
-int B(LAPACKE_dsyevd)(int layout, char jobz, char uplo, int n, double *a, int lda, double *w);
+void B(dsyevd_)(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w, double *work,
+                const int *lwork, int *iwork, const int *liwork, int *info, size_t jobz_len, size_t uplo_len);
 char *B(openblas_get_config)(void);
 char *B(openblas_get_corename)(void);
 void B(openblas_set_num_threads)(int n);
@@ -33,7 +36,21 @@ void crit_dgemm(int transA, int transB, int m, int n, int k, double alpha,
 }
 
 int crit_dsyevd(int n, double *a, int lda, double *w) {
-    return B(LAPACKE_dsyevd)(LapackRowMajor, 'V', 'U', n, a, lda, w);
+    // Fortran LAPACK (column-major). The matrix is symmetric, so row- and column-major input agree;
+    // the eigenvectors come back as the columns of a column-major array = the rows of `a` row-major.
+    int info = 0, lwork = -1, liwork = -1, iwork_query = 0;
+    double work_query = 0;
+    B(dsyevd_)("V", "L", &n, a, &lda, w, &work_query, &lwork, &iwork_query, &liwork, &info, 1, 1);
+    if (info != 0) return info;
+    lwork = (int)work_query;
+    liwork = iwork_query;
+    double *work = malloc(sizeof(double) * (size_t)(lwork > 1 ? lwork : 1));
+    int *iwork = malloc(sizeof(int) * (size_t)(liwork > 1 ? liwork : 1));
+    if (!work || !iwork) { free(work); free(iwork); return -1000; }
+    B(dsyevd_)("V", "L", &n, a, &lda, w, work, &lwork, iwork, &liwork, &info, 1, 1);
+    free(work);
+    free(iwork);
+    return info;
 }
 
 const char *crit_blas_name(void) { return BACKEND_NAME; }

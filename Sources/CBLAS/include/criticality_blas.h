@@ -16,8 +16,9 @@ void crit_sgemm(int transA, int transB, int m, int n, int k, float alpha,
 void crit_dgemm(int transA, int transB, int m, int n, int k, double alpha,
                 const double *a, int lda, const double *b, int ldb, double beta, double *c, int ldc);
 
-/// Symmetric eigen-decomposition (LAPACK dsyevd, row-major, upper triangle). On return `a` holds the
-/// eigenvectors in its columns and `w` the eigenvalues in ascending order. Returns LAPACK's info.
+/// Symmetric eigen-decomposition (LAPACK dsyevd) of the n×n symmetric matrix `a`. On return the rows
+/// of `a` (row-major) are the eigenvectors and `w` holds the eigenvalues in ascending order.
+/// Returns LAPACK's info (0 on success).
 int crit_dsyevd(int n, double *a, int lda, double *w);
 
 /// The backend's name ("scipy-openblas32" or "debian-openblas").

@@ -25,6 +25,13 @@ public enum BLAS {
                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// Eigen-decomposition of the symmetric n×n row-major matrix `a` (LAPACK dsyevd): on return the rows
+    /// of `a` are the eigenvectors and `eigenvalues` ascend. Returns LAPACK's info (0 on success).
+    public static func symmetricEigen(_ a: inout [Double], n: Int, eigenvalues: inout [Double]) -> Int {
+        precondition(a.count == n * n && eigenvalues.count == n)
+        return Int(crit_dsyevd(Int32(n), &a, Int32(n), &eigenvalues))
+    }
+
     /// Number of threads the backend uses for one call.
     public static var threads: Int {
         get { Int(crit_blas_get_threads()) }

@@ -38,3 +38,21 @@ final class BLASTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(info.threads, 1)
     }
 }
+
+final class EigenTests: XCTestCase {
+    /// dsyevd on a known symmetric matrix: [[2,1],[1,2]] has eigenvalues 1 and 3 with eigenvectors
+    /// (1,−1)/√2 and (1,1)/√2; each returned row v satisfies A v = λ v.
+    func testSymmetricEigenDecomposition() {
+        var a: [Double] = [2, 1, 0, 1, 2, 0, 0, 0, 5]
+        var w = [Double](repeating: 0, count: 3)
+        let original = a
+        XCTAssertEqual(BLAS.symmetricEigen(&a, n: 3, eigenvalues: &w), 0)
+        XCTAssertEqual(w[0], 1, accuracy: 1e-12); XCTAssertEqual(w[1], 3, accuracy: 1e-12); XCTAssertEqual(w[2], 5, accuracy: 1e-12)
+        for k in 0..<3 {
+            for i in 0..<3 {
+                let av = (0..<3).reduce(0.0) { $0 + original[i * 3 + $1] * a[k * 3 + $1] }
+                XCTAssertEqual(av, w[k] * a[k * 3 + i], accuracy: 1e-12)
+            }
+        }
+    }
+}
