@@ -8,7 +8,7 @@ bash scripts/install.sh
 bash scripts/check-kill-resume.sh .build/release/criticality
 log=$(mktemp)
 set +e
-swift test >"$log" 2>&1
+swift test -c release -Xswiftc -enable-testing >"$log" 2>&1
 status=$?
 set -e
 grep -E '^Test Suite|failed|error:|Executed [0-9]+ tests' "$log" || true

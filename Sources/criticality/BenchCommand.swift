@@ -24,6 +24,8 @@ struct BenchCommand: ParsableCommand {
     var threads: Int?
     @Flag(help: "Skip the runs with the update-statistics observer.")
     var noTracking = false
+    @Flag(help: "Skip the tail-statistics timings.")
+    var noFits = false
 
     func validate() throws {
         guard batchSize >= 1, repeats >= 1, seconds > 0, sgemmSize >= 1 else {
@@ -66,9 +68,17 @@ struct BenchCommand: ParsableCommand {
                              100 * (r.trackingOverhead ?? 0), allocs(r.trackedAllocationsPerStep),
                              Double(r.trackerMemoryBytes ?? 0) / 1_048_576))
             }
-            let report = BenchReport(blas: .init(name: info.name, version: info.version, core: info.core, threads: info.threads),
+            var fits: BenchReport.FitTimings?
+            if !noFits {
+                let f = Benchmarks.fits()
+                fits = f
+                print(String(format: "\nfit: continuous power law, x_min scan over all distinct values of 10⁶ samples: %.2f s (median of 3)", f.scan1e6Seconds))
+                print(String(format: "fit: 1,000 bootstrap replicates of 10⁴ samples, each with its x_min scan: %.2f s (%d threads)", f.bootstrap1000x1e4Seconds, f.threads))
+            }
+            var report = BenchReport(blas: .init(name: info.name, version: info.version, core: info.core, threads: info.threads),
                                      cores: cores, ghz: ghz, peakGflops: peak, sgemmGflops: sg, sgemmSize: sgemmSize,
                                      models: results)
+            report.fits = fits
             if let json { try FileOutput.writeJSON(report, to: json) }
         } catch let e as CriticalityError {
             throw fail(e)

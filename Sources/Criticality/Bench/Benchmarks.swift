@@ -52,6 +52,22 @@ public struct BenchReport: Codable, Sendable {
     public var sgemmGflops: Double
     public var sgemmSize: Int
     public var models: [ModelResult]
+    /// Tail-statistics timings (issue 4).
+    public var fits: FitTimings?
+
+    public struct FitTimings: Codable, Sendable {
+        /// Continuous power-law fit with the x_min scan over all distinct values of 10⁶ samples (α = 2.5).
+        public var scan1e6Seconds: Double
+        /// 1,000 semi-parametric bootstrap replicates (each with its own x_min scan) of 10⁴ samples.
+        public var bootstrap1000x1e4Seconds: Double
+        public var threads: Int
+        enum CodingKeys: String, CodingKey {
+            case scan1e6Seconds = "continuous_scan_1e6_seconds", bootstrap1000x1e4Seconds = "bootstrap_1000x1e4_seconds", threads
+        }
+        public init(scan1e6Seconds: Double, bootstrap1000x1e4Seconds: Double, threads: Int) {
+            self.scan1e6Seconds = scan1e6Seconds; self.bootstrap1000x1e4Seconds = bootstrap1000x1e4Seconds; self.threads = threads
+        }
+    }
 
     public init(blas: BLASInfo, cores: Int, ghz: Double, peakGflops: Double, sgemmGflops: Double, sgemmSize: Int,
                 models: [ModelResult]) {
@@ -61,7 +77,7 @@ public struct BenchReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", blas, cores, ghz, peakGflops = "peak_gflops"
-        case sgemmGflops = "sgemm_gflops", sgemmSize = "sgemm_size", models
+        case sgemmGflops = "sgemm_gflops", sgemmSize = "sgemm_size", models, fits
     }
 }
 
@@ -180,5 +196,21 @@ public enum Benchmarks {
             } / Double(steps)
         }
         return median(times)
+    }
+
+    /// Seconds for a full continuous fit (x_min scan over all distinct values) of `n` power-law samples
+    /// (median of `repeats`), and for `replicates` bootstrap replicates of `bootstrapN` samples.
+    public static func fits(n: Int = 1_000_000, repeats: Int = 3, bootstrapN: Int = 10_000, replicates: Int = 1000) -> BenchReport.FitTimings {
+        var rng = RNG(seed: 11, stream: .sampling)
+        let x = samplePowerLaw(alpha: 2.5, xmin: 1, count: n, rng: &rng)
+        let scan = median((0..<repeats).map { _ in
+            seconds { _ = ContinuousPowerLaw(sortedPositive: x.sorted()).scan() }
+        })
+        let small = samplePowerLaw(alpha: 2.5, xmin: 1, count: bootstrapN, rng: &rng).sorted()
+        let fit = ContinuousPowerLaw(sortedPositive: small).scan()!
+        let boot = seconds {
+            _ = PowerLawBootstrap.continuous(sorted: small, fit: fit, options: .init(), fixedXmin: false, replicates: replicates, seed: 1)
+        }
+        return .init(scan1e6Seconds: scan, bootstrap1000x1e4Seconds: boot, threads: ProcessInfo.processInfo.activeProcessorCount)
     }
 }

@@ -1,0 +1,74 @@
+import Foundation
+
+/// `criticality analyze RUN`: the tail statistics of every update distribution and interval histogram
+/// a run directory holds (`observers/updates/`), written to `observers/updates/fits.json`.
+public struct RunAnalysis: Codable, Sendable {
+    public struct IntervalFit: Codable, Sendable {
+        public var q: Double
+        public var fit: TailFitReport
+    }
+    public struct ScopeFits: Codable, Sendable {
+        public var scope: String
+        /// Continuous fit of the |Δθ| reservoir sample, with the paper's least squares on the
+        /// authors' histogram (`*_xbins.npy`/`*_nums.npy`, points 1:-20).
+        public var update: TailFitReport?
+        /// The same for |θ| at the window's end.
+        public var parameter: TailFitReport?
+        /// Discrete fits of the inter-event interval histograms.
+        public var intervals: [IntervalFit]
+    }
+    public struct WindowFits: Codable, Sendable {
+        public var folder: String
+        public var start: Int
+        public var end: Int
+        public var scopes: [ScopeFits]
+    }
+    public var run: String
+    public var windows: [WindowFits]
+
+    /// Fits everything; `progress` gets a line per scope.
+    public static func analyze(run: String, options: TailFitOptions, intervalCandidates: Int = 50,
+                               progress: ((String) -> Void)? = nil) throws -> RunAnalysis {
+        let dir = run + "/observers/updates"
+        let summary = try FileOutput.readJSON(UpdateStatisticsSummary.self, from: dir + "/summary.json")
+        var windows: [WindowFits] = []
+        for w in summary.windows {
+            let folder = dir + "/" + w.folder
+            var scopes: [ScopeFits] = []
+            for s in w.scopes {
+                func continuous(_ kind: String) throws -> TailFitReport? {
+                    let sample = folder + "/\(kind)_\(s.scope)_reservoir.npy"
+                    guard FileManager.default.fileExists(atPath: sample) else { return nil }
+                    let values = try Npy.readDoubles(path: sample).values
+                    guard values.filter({ $0 > 0 }).count >= 10 else { return nil }
+                    var report = try TailFit.fit(values, options: options, source: sample)
+                    let xb = folder + "/\(kind)_\(s.scope)_xbins.npy", nm = folder + "/\(kind)_\(s.scope)_nums.npy"
+                    if FileManager.default.fileExists(atPath: xb) {
+                        let x = try Npy.readDoubles(path: xb).values, p = try Npy.readDoubles(path: nm).values
+                        let nonzero = zip(x, p).filter { $0.0 > 0 && $0.1 > 0 }.count
+                        report.leastSquares = try? PaperHistogram.fit(x: x, p: p, points: try PaperHistogram.slice(nonzero > 25 ? "1:-20" : ":", count: nonzero))
+                    }
+                    return report
+                }
+                var intervals: [IntervalFit] = []
+                for t in w.timing {
+                    let path = folder + "/interval_q\(t.q)_\(s.scope)_counts.npy"
+                    guard FileManager.default.fileExists(atPath: path) else { continue }
+                    let counts = try Npy.readDoubles(path: path).values
+                    guard counts.filter({ $0 > 0 }).count >= 2 else { continue }
+                    var o = options
+                    o.maximumCandidates = intervalCandidates
+                    o.bootstrap = 0
+                    intervals.append(IntervalFit(q: t.q, fit: try TailFit.fitHistogram(counts, options: o)))
+                }
+                scopes.append(ScopeFits(scope: s.scope, update: try continuous("update"), parameter: try continuous("param"),
+                                        intervals: intervals))
+                progress?("\(w.folder) \(s.scope)")
+            }
+            windows.append(WindowFits(folder: w.folder, start: w.start, end: w.end, scopes: scopes))
+        }
+        let result = RunAnalysis(run: run, windows: windows)
+        try FileOutput.writeJSON(result, to: dir + "/fits.json")
+        return result
+    }
+}

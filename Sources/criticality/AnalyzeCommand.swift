@@ -1,0 +1,53 @@
+import ArgumentParser
+import Criticality
+import Foundation
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Fit every update distribution and interval histogram of a run directory; writes observers/updates/fits.json.")
+
+    @Argument(help: ArgumentHelp("Run directory (from `train` or `analyze-updates`).", valueName: "run"))
+    var runDirectory: String
+    @Option(help: "Alternatives to compare on each tail, or 'none'.")
+    var compare: String = "exponential,lognormal,truncated-power-law,stretched-exponential"
+    @Option(help: "Bootstrap replicates per continuous fit (0: none).")
+    var bootstrap: Int = 0
+    @Option(help: "x_min candidates for the interval (discrete) fits, evenly spaced.")
+    var intervalCandidates: Int = 50
+    @Option(help: "Seed of the bootstraps.")
+    var seed: UInt64 = 1
+
+    func run() throws {
+        do {
+            var o = TailFitOptions()
+            o.bootstrap = bootstrap
+            o.seed = seed
+            o.compare = try compare == "none" ? [] : compare.split(separator: ",").map {
+                guard let a = TailAlternative(rawValue: String($0)) else {
+                    throw CriticalityError(.invalidArgument, "--compare: '\($0)' is not one of \(TailAlternative.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return a
+            }
+            guard FileManager.default.fileExists(atPath: runDirectory + "/observers/updates/summary.json") else {
+                throw CriticalityError(.fileNotFound, "\(runDirectory): no observers/updates/summary.json; train with update statistics on (the default) or run analyze-updates first")
+            }
+            let result = try RunAnalysis.analyze(run: runDirectory, options: o, intervalCandidates: intervalCandidates) {
+                FileHandle.standardError.write(Data("fitted \($0)\n".utf8))
+            }
+            print("window                 scope         α (MLE) ± s.e.    x_min       n_tail   LS exponent   intervals α (q=0.5%, 1%)")
+            for w in result.windows {
+                for s in w.scopes where s.scope == "all" || !s.scope.contains(".") {
+                    let u = s.update
+                    let iv = s.intervals.map { String(format: "%.2f", $0.fit.alpha) }.joined(separator: ", ")
+                    print(String(format: "%-22@ %-12@ %6.3f ± %.3f   %10.3g  %7d   %10.3f   %@", w.folder as NSString, s.scope as NSString,
+                                 u?.alpha ?? .nan, u?.alphaStderr ?? .nan, u?.xmin ?? .nan, u?.nTail ?? 0,
+                                 u?.leastSquares?.exponent ?? .nan, iv as NSString))
+                }
+            }
+            print("\(runDirectory)/observers/updates/fits.json written")
+        } catch let e as CriticalityError {
+            throw fail(e)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Criticality
+import Foundation
+
+struct FitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit a power-law tail (Clauset et al. 2009), compare it with alternatives, and/or fit the paper's least-squares line.",
+        discussion: """
+            FILE is a .npy array (flattened) or a .csv (with --column). With --xbins/--nums (a histogram pair, \
+            as the authors published), only the least-squares fit is made. JSON schema: docs/fit-json.md.
+            """)
+
+    @Argument(help: "Data file: .npy (any shape, flattened) or .csv (needs --column).")
+    var file: String?
+    @Option(help: "CSV column to fit.")
+    var column: String?
+    @Option(help: "Histogram bin centres (.npy), with --nums: least squares only.")
+    var xbins: String?
+    @Option(help: "Histogram probabilities (.npy), with --xbins.")
+    var nums: String?
+    @Option(help: "Python-style slice START:END over the histogram's non-zero points for least squares (the authors used 1:-20).")
+    var points: String?
+    @Flag(help: "Least squares on semi-log axes (ln p against x) instead of log–log.")
+    var semiLog = false
+    @Option(help: "Also fit the paper's least-squares line to an N-bin linear histogram of the data (the authors used 100).")
+    var leastSquaresBins: Int?
+    @Flag(help: "Integer data (e.g. inter-event intervals): discrete power law with Hurwitz-zeta normalization.")
+    var discrete = false
+    @Option(help: "Fixed x_min instead of the KS scan.")
+    var xmin: Double?
+    @Option(help: "Smallest tail a candidate x_min may leave.")
+    var minTail: Int = 2
+    @Option(help: "At most this many x_min candidates, evenly spaced over the distinct values (default: all).")
+    var maxCandidates: Int?
+    @Option(help: "Alternatives to compare on the tail: exponential,lognormal,truncated-power-law,stretched-exponential, or 'none'.")
+    var compare: String = "exponential,lognormal,truncated-power-law,stretched-exponential"
+    @Option(help: "Semi-parametric bootstrap replicates for the goodness-of-fit p-value (0: none).")
+    var bootstrap: Int = 0
+    @Option(help: "Seed of the bootstrap.")
+    var seed: UInt64 = 1
+    @Option(help: "Significance level of the comparison verdicts (Clauset et al.: 0.1).")
+    var significance: Double = 0.1
+    @Option(help: "Write the result as JSON.")
+    var json: String?
+
+    func validate() throws {
+        if (xbins == nil) != (nums == nil) { throw ValidationError("--xbins and --nums go together") }
+        if xbins == nil && file == nil { throw ValidationError("give a data FILE, or --xbins and --nums") }
+        if bootstrap < 0 { throw ValidationError("--bootstrap must be ≥ 0") }
+        if !(significance > 0 && significance < 1) { throw ValidationError("--significance must be in (0, 1)") }
+    }
+
+    func run() throws {
+        do {
+            if let xb = xbins, let nm = nums {
+                let x = try Npy.readDoubles(path: xb).values, p = try Npy.readDoubles(path: nm).values
+                guard x.count == p.count else {
+                    throw CriticalityError(.invalidArgument, "--xbins has \(x.count) values but --nums has \(p.count)")
+                }
+                let range = try points.map { try PaperHistogram.slice($0, count: zip(x, p).filter { $0.1 > 0 && (semiLog || $0.0 > 0) }.count) }
+                let ls = try PaperHistogram.fit(x: x, p: p, points: range, semiLog: semiLog)
+                print(String(format: "least squares (%@, %d points): slope %.4f, intercept %.4f, r² %.4f, exponent %.4f",
+                             ls.axes, ls.points, ls.slope, ls.intercept, ls.r2, ls.exponent))
+                if let json { try FileOutput.writeJSON(ls, to: json) }
+                return
+            }
+            let path = file!
+            let values: [Double]
+            if path.hasSuffix(".csv") {
+                guard let column else { throw CriticalityError(.invalidArgument, "\(path) is a CSV file: name the column with --column") }
+                values = try CSVColumn.read(path: path, column: column)
+            } else {
+                values = try Npy.readDoubles(path: path).values
+            }
+            var o = TailFitOptions()
+            o.discrete = discrete
+            o.xmin = xmin
+            o.minimumTail = minTail
+            o.maximumCandidates = maxCandidates
+            o.bootstrap = bootstrap
+            o.seed = seed
+            o.significance = significance
+            o.compare = try compare == "none" ? [] : compare.split(separator: ",").map {
+                guard let a = TailAlternative(rawValue: String($0)) else {
+                    throw CriticalityError(.invalidArgument, "--compare: '\($0)' is not one of \(TailAlternative.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return a
+            }
+            let t0 = Date()
+            var report = try TailFit.fit(values, options: o, source: path)
+            if let bins = leastSquaresBins {
+                let h = PaperHistogram.linear(values, bins: bins)
+                let range = try points.map { try PaperHistogram.slice($0, count: h.probabilities.filter { $0 > 0 }.count) }
+                report.leastSquares = try PaperHistogram.fit(x: h.centers, p: h.probabilities, points: range, semiLog: semiLog)
+            }
+            printReport(report, seconds: Date().timeIntervalSince(t0))
+            if let json { try FileOutput.writeJSON(report, to: json) }
+        } catch let e as CriticalityError {
+            throw fail(e)
+        }
+    }
+
+    func printReport(_ r: TailFitReport, seconds: Double) {
+        print(String(format: "n = %d (%d non-positive left out)   %@ power law, x_min by %@", r.n, r.nDropped,
+                     r.discrete ? "discrete" : "continuous", r.xminMethod))
+        print(String(format: "  alpha   = %.4f ± %.4f", r.alpha, r.alphaStderr))
+        print(String(format: "  x_min   = %.6g   (tail n = %d, %.2f%%)", r.xmin, r.nTail, 100 * Double(r.nTail) / Double(max(r.n - r.nDropped, 1))))
+        print(String(format: "  KS D    = %.5f", r.ksDistance))
+        if let b = r.bootstrap {
+            print(String(format: "  GOF p   = %.3f (%d bootstrap replicates; α 95%% interval [%.4f, %.4f])", b.pValue, b.replicates,
+                         b.alphaInterval[0], b.alphaInterval[1]))
+        }
+        if !r.comparisons.isEmpty {
+            print("  power law vs      R        p        verdict")
+            for c in r.comparisons {
+                print(String(format: "  %-22@ %8.3f  %7.4f  %@%@", c.alternative.rawValue as NSString, c.R, c.p, c.verdict as NSString,
+                             c.nested ? " (nested LR test)" : ""))
+            }
+        }
+        print(String(format: "  whole range: exponential rate %.6g; normal mean %.6g, sd %.6g", r.wholeRange.exponentialRate,
+                     r.wholeRange.normalMean, r.wholeRange.normalStandardDeviation))
+        if let ls = r.leastSquares {
+            print(String(format: "  least squares (%@, %d points): slope %.4f, r² %.4f, exponent %.4f", ls.axes, ls.points, ls.slope, ls.r2, ls.exponent))
+        }
+        print(String(format: "  (%.2f s)", seconds))
+    }
+}
