@@ -58,7 +58,7 @@ public enum PowerLawBootstrap {
                    draw: { k, rng in samplePowerLaw(alpha: fit.alpha, xmin: fit.xmin, count: k, rng: &rng) },
                    refit: { s in
                        let pl = ContinuousPowerLaw(sortedPositive: s)
-                       return fixedXmin ? pl.fit(tailStart: pl.tailStart(atLeast: fit.xmin)) : pl.scan(options)
+                       return fixedXmin ? pl.fit(xmin: fit.xmin, tailStart: pl.tailStart(atLeast: fit.xmin)) : pl.scan(options)
                    })
     }
 

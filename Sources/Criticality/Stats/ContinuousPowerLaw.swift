@@ -98,12 +98,22 @@ public struct ContinuousPowerLaw {
         return d
     }
 
-    public func fit(tailStart i: Int) -> PowerLawFit {
-        let a = alpha(tailStart: i)
+    public func fit(tailStart i: Int) -> PowerLawFit { fit(xmin: x[i], tailStart: i) }
+
+    /// The fit for a given x_min (any value, not necessarily a data value) over the values ≥ it
+    /// (`tailStart` is their first index): α̂ = 1 + m / Σ ln(x_j/x_min), D against F = 1 − (x/x_min)^{1−α}.
+    public func fit(xmin: Double, tailStart i: Int) -> PowerLawFit {
         let m = Double(count - i)
-        let logL = m * Foundation.log((a - 1) / x[i]) - a * (suffix[i] - m * logX[i])
-        return PowerLawFit(alpha: a, alphaStandardError: (a - 1) / m.squareRoot(), xmin: x[i], nTail: count - i,
-                           ksDistance: ksDistance(tailStart: i, alpha: a), logLikelihood: logL)
+        let lxm = Foundation.log(xmin)
+        let a = 1 + m / (suffix[i] - m * lxm)
+        let logL = m * Foundation.log((a - 1) / xmin) - a * (suffix[i] - m * lxm)
+        var d = 0.0
+        for j in 0..<(count - i) {
+            let f = 1 - Foundation.exp((1 - a) * (logX[i + j] - lxm))
+            d = max(d, abs(Double(j) / m - f))
+        }
+        return PowerLawFit(alpha: a, alphaStandardError: (a - 1) / m.squareRoot(), xmin: xmin, nTail: count - i,
+                           ksDistance: d, logLikelihood: logL)
     }
 
     /// Index of the first value ≥ v.

@@ -106,7 +106,7 @@ public enum TailFit {
                 guard i < positive.count - 1, positive[i] < positive.last! else {
                     throw CriticalityError(.invalidArgument, "--xmin \(xm): fewer than two distinct values at or above it")
                 }
-                fit = pl.fit(tailStart: i)
+                fit = pl.fit(xmin: xm, tailStart: i)
             } else {
                 guard let f = pl.scan(scan) else {
                     throw CriticalityError(.invalidArgument, "\(source): no candidate x_min leaves a tail of \(options.minimumTail) values")

@@ -33,6 +33,11 @@ final class PowerLawTests: XCTestCase {
         let closed = 1 + Double(tail.count) / tail.reduce(0) { $0 + log($1 / x[i]) }
         XCTAssertEqual(pl.fit(tailStart: i).alpha, closed, accuracy: 1e-12 * closed)
         XCTAssertEqual(pl.fit(tailStart: i).alphaStandardError, (closed - 1) / Double(tail.count).squareRoot(), accuracy: 1e-12)
+        // a user's x_min need not be a data value: the closed form uses it as given
+        let given = 1.7
+        let closedGiven = 1 + Double(tail.count) / tail.reduce(0) { $0 + log($1 / given) }
+        XCTAssertEqual(pl.fit(xmin: given, tailStart: i).alpha, closedGiven, accuracy: 1e-12 * closedGiven)
+        XCTAssertEqual(pl.fit(xmin: given, tailStart: i).xmin, given)
     }
 
     /// The branch-and-bound scan returns exactly the exhaustive minimum of D.
