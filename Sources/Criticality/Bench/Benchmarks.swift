@@ -177,8 +177,11 @@ public enum Benchmarks {
     }
 
     /// Seconds per step of the update-statistics observer alone (chunked path, recording window),
-    /// fed a fixed random update of `layout`'s size; median of `repeats`.
-    public static func observerAlone(layout: ParameterLayout, steps: Int = 200, repeats: Int = 5) -> Double {
+    /// fed a fixed random update of `layout`'s size; median of `repeats` runs of `steps` steps (default:
+    /// about 2·10⁸ parameter-updates per run, at most 2,000 steps, so the reservoirs reach the sparse
+    /// selection regime of a long window).
+    public static func observerAlone(layout: ParameterLayout, steps: Int? = nil, repeats: Int = 5) -> Double {
+        let steps = steps ?? max(20, min(2000, 200_000_000 / max(layout.parameterCount, 1)))
         var settings = UpdateStatisticsSettings()
         settings.windows = StepWindows(ranges: [0..<100_000_000])
         let o = UpdateStatisticsObserver(layout: layout, settings: settings)
