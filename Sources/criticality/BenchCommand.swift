@@ -10,8 +10,8 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Write the results as JSON (schema in docs/benchmarks.md).")
     var json: String?
-    @Option(help: "Comma-separated models to time. Default: mlp5,mlp2,mlp-large.")
-    var models: String = "mlp5,mlp2,mlp-large"
+    @Option(help: "Comma-separated models to time: mlp5, mlp2, mlp-large, cnn (3×32×32, CIFAR-10's shape), cnn-28 (1×28×28). Default: all.")
+    var models: String = "mlp5,mlp2,mlp-large,cnn,cnn-28"
     @Option(help: "Mini-batch size.")
     var batchSize: Int = 64
     @Option(help: "Timed repeats per model (the median is reported).")
@@ -44,21 +44,26 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "Peak assumed: %d cores × %.2f GHz × 64 FLOP/cycle = %.0f GFLOP/s", cores, ghz, peak))
             let sg = Benchmarks.sgemm(size: sgemmSize)
             print(String(format: "sgemm %d×%d×%d: %.1f GFLOP/s (%.0f%% of peak)", sgemmSize, sgemmSize, sgemmSize, sg, 100 * sg / peak))
-            let data = try DatasetCatalog.load(name: "synthetic", directory: nil)
+            let mnistShaped = try DatasetCatalog.load(name: "synthetic", directory: nil)
+            let cifarShaped = try DatasetCatalog.load(name: "synthetic-cifar", directory: nil)
             var results: [BenchReport.ModelResult] = []
             print("")
             print("model      batch  steps/s (median)  GFLOP/step  GFLOP/s  % peak  allocs/step  tracked steps/s  overhead  tracked allocs/step  tracker MiB (10k-step window)")
             for name in models.split(separator: ",").map(String.init) {
-                var c = TrainConfig(model: try ModelSpec(model: name), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
-                c.dataset = "synthetic"
+                let cifar = name == "cnn"
+                let data = cifar ? cifarShaped : mnistShaped
+                var c = TrainConfig(model: try ModelSpec(model: name == "cnn-28" ? "cnn" : name),
+                                    optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
+                c.dataset = cifar ? "synthetic-cifar" : "synthetic"
                 c.batchSize = .samples(batchSize)
                 c.steps = Int.max / 2
                 c.checkpointEvery = Int.max / 2
-                let r = try Benchmarks.training(config: c, data: data, tracked: !noTracking, repeats: repeats,
+                var r = try Benchmarks.training(config: c, data: data, tracked: !noTracking, repeats: repeats,
                                                 secondsPerRepeat: seconds)
+                if name.hasPrefix("cnn") { r.model = cifar ? "cnn@3x32x32" : "cnn@1x28x28" }
                 results.append(r)
                 if !noTracking {
-                    let net = try c.model.makeNetwork(inputSize: 784, classCount: 10, maxBatch: 1)
+                    let net = try c.model.makeNetwork(sampleShape: data.train.sampleShape, classCount: 10, maxBatch: 1)
                     print(String(format: "  observer alone: %.1f µs per step", 1e6 * Benchmarks.observerAlone(layout: net.layout)))
                 }
                 func allocs(_ v: Double?) -> NSString { (v.map { String(format: "%.2f", $0) } ?? "n/m") as NSString }

@@ -160,7 +160,7 @@ public enum Benchmarks {
             }
         }
         let b = plain.batchSize
-        let gflop = config.model.trainingFLOPsPerSample * Double(b) / 1e9
+        let gflop = config.model.trainingFLOPsPerSample(sampleShape: data.train.sampleShape) * Double(b) / 1e9
         let sps = median(rates)
         var result = BenchReport.ModelResult(model: config.model.model, batchSize: b, stepsPerSecond: sps,
                                              stepsPerSecondRepeats: rates, gflopPerStep: gflop, gflops: gflop * sps,

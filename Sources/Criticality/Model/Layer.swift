@@ -23,6 +23,13 @@ public protocol Layer: AnyObject {
     func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafeMutablePointer<Float>
     /// Given ∂L/∂output, writes ∂L/∂parameters (overwriting) and returns ∂L/∂input when `needInputGradient`.
     func backward(_ gradOutput: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>?
+    /// State that is not trained but changes in training (BatchNorm running statistics): saved in
+    /// checkpoints, never tracked by observers (as PyTorch's buffers vs `named_parameters()`).
+    var stateBuffers: [FloatBuffer] { get }
+}
+
+extension Layer {
+    public var stateBuffers: [FloatBuffer] { [] }
 }
 
 /// Weight initialization schemes (Methods; equations.md "Training").

@@ -11,6 +11,8 @@ public final class Network {
     public let gradients: FloatBuffer
     public let maxBatch: Int
     public var inputSize: Int { layers.first?.inputSize ?? 0 }
+    /// Non-trained state of all layers (BatchNorm running statistics), in layer order.
+    public var stateBuffers: [FloatBuffer] { layers.flatMap(\.stateBuffers) }
     public var outputSize: Int { layers.last?.outputSize ?? 0 }
 
     public init(layers: [Layer], maxBatch: Int) {

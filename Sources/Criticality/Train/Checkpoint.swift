@@ -25,7 +25,7 @@ public enum Checkpoint {
 
     /// Writes a checkpoint as `run/folder` (temporary name, then renames).
     public static func write(run: String, folder: String, state: CheckpointState, parameters: FloatBuffer,
-                             optimizer: Optimizer, observers: [TrainingObserver]) throws {
+                             buffers: [FloatBuffer] = [], optimizer: Optimizer, observers: [TrainingObserver]) throws {
         let fm = FileManager.default
         let tmp = run + "/" + folder + ".tmp"
         let final = run + "/" + folder
@@ -35,6 +35,7 @@ public enum Checkpoint {
         for (i, s) in optimizer.state.enumerated() {
             try FileOutput.writeNpy(UnsafeBufferPointer(s.buffer), to: tmp + "/optimizer_state_\(i).npy")
         }
+        if !buffers.isEmpty { try FileOutput.writeNpy(buffers.flatMap(\.array), to: tmp + "/buffers.npy") }
         for o in observers {
             let dir = tmp + "/observers/" + o.name
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -62,8 +63,16 @@ public enum Checkpoint {
     }
 
     /// Loads θ and optimizer state from checkpoint folder `dir` into the given buffers.
-    public static func restore(from dir: String, parameters: FloatBuffer, optimizer: Optimizer,
+    public static func restore(from dir: String, parameters: FloatBuffer, buffers: [FloatBuffer] = [], optimizer: Optimizer,
                                observers: [TrainingObserver]) throws {
+        if !buffers.isEmpty {
+            let (v, _) = try Npy.readFloats(path: dir + "/buffers.npy")
+            guard v.count == buffers.reduce(0, { $0 + $1.count }) else {
+                throw CriticalityError(.corruptFile, "\(dir)/buffers.npy has \(v.count) values, the model's buffers hold \(buffers.reduce(0) { $0 + $1.count })")
+            }
+            var o = 0
+            for b in buffers { for i in 0..<b.count { b[i] = v[o + i] }; o += b.count }
+        }
         let (theta, _) = try Npy.readFloats(path: dir + "/parameters.npy")
         guard theta.count == parameters.count else {
             throw CriticalityError(.corruptFile, "\(dir)/parameters.npy holds \(theta.count) parameters but the model has \(parameters.count)")

@@ -102,9 +102,9 @@ public final class Trainer {
         self.runPath = runPath
         batchSize = config.batchSize.resolved(datasetSize: data.train.count)
         totalSteps = config.totalSteps(datasetSize: data.train.count)
-        evalBatch = min(1000, data.test.count)
+        evalBatch = min(max(batchSize, 256), data.test.count)
         let maxBatch = max(batchSize, evalBatch)
-        network = try config.model.makeNetwork(inputSize: data.train.featureCount, classCount: data.train.classCount,
+        network = try config.model.makeNetwork(sampleShape: data.train.sampleShape, classCount: data.train.classCount,
                                                maxBatch: maxBatch)
         loss = Loss(kind: config.loss, classCount: data.train.classCount, maxBatch: maxBatch)
         optimizer = Optimizer(settings: config.optimizer, parameterCount: network.layout.parameterCount)
@@ -123,7 +123,7 @@ public final class Trainer {
         if resume {
             let dir = try Checkpoint.latest(run: runPath)
             let state = try Checkpoint.readState(dir)
-            try Checkpoint.restore(from: dir, parameters: network.parameters, optimizer: optimizer, observers: observers)
+            try Checkpoint.restore(from: dir, parameters: network.parameters, buffers: network.stateBuffers, optimizer: optimizer, observers: observers)
             optimizer.stepCount = state.optimizerStepCount
             step = state.step
             sampler = BatchSampler(datasetSize: data.train.count, batchSize: batchSize, seed: config.seed,
@@ -200,7 +200,7 @@ public final class Trainer {
             }
             // Back to the end of training.
             let final = try Checkpoint.latest(run: runPath)
-            try Checkpoint.restore(from: final, parameters: network.parameters, optimizer: optimizer, observers: [])
+            try Checkpoint.restore(from: final, parameters: network.parameters, buffers: network.stateBuffers, optimizer: optimizer, observers: [])
             step = try Checkpoint.readState(final).step
         }
         var files: [RunManifest.ObserverInfo] = []
@@ -211,6 +211,8 @@ public final class Trainer {
             files.append(RunManifest.ObserverInfo(name: o.name, memoryBytes: o.memoryBytes, files: written.map { "observers/\(o.name)/\($0)" }))
         }
         try FileOutput.writeNpy(UnsafeBufferPointer(network.parameters.buffer), to: runPath + "/parameters.npy")
+        let buffers = network.stateBuffers.flatMap(\.array)
+        if !buffers.isEmpty { try FileOutput.writeNpy(buffers, to: runPath + "/buffers.npy") }
         try writeManifest(status: "complete", reason: nil, wallSeconds: wall(), observerFiles: files)
         try? FileManager.default.removeItem(atPath: runPath + "/replay")
         return .completed
@@ -226,7 +228,7 @@ public final class Trainer {
                                     optimizerStepCount: optimizer.stepCount, metricsBytes: 0, lastTestLoss: nil,
                                     lastTestAccuracy: nil, lastTrainLoss: nil, trainingSeconds: 0, wallSeconds: 0)
         try Checkpoint.write(run: runPath + "/replay", folder: StepWindows.folderName(w), state: state,
-                             parameters: network.parameters, optimizer: optimizer, observers: [])
+                             parameters: network.parameters, buffers: network.stateBuffers, optimizer: optimizer, observers: [])
     }
 
     /// Re-runs the steps of window `w` from its snapshot and shows each update to the observers that
@@ -234,7 +236,7 @@ public final class Trainer {
     private func replay(_ w: Range<Int>, wall: () -> Double) throws {
         let dir = replayFolder(w)
         let state = try Checkpoint.readState(dir)
-        try Checkpoint.restore(from: dir, parameters: network.parameters, optimizer: optimizer, observers: [])
+        try Checkpoint.restore(from: dir, parameters: network.parameters, buffers: network.stateBuffers, optimizer: optimizer, observers: [])
         optimizer.stepCount = state.optimizerStepCount
         sampler = BatchSampler(datasetSize: data.train.count, batchSize: batchSize, seed: config.seed,
                                epoch: state.samplerEpoch, position: state.samplerPosition)
@@ -317,7 +319,7 @@ public final class Trainer {
         return (epoch, l, Double(correct) / Double(b))
     }
 
-    /// Mean loss and accuracy over the whole test set, in chunks of up to 1,000 samples.
+    /// Mean loss and accuracy over the whole test set, in chunks of max(batch size, 256) samples.
     public func evaluateTest() -> (loss: Double, accuracy: Double) {
         evaluate(data.test)
     }
@@ -364,7 +366,7 @@ public final class Trainer {
                                     lastTrainLoss: lastTrainLoss, trainingSeconds: trainingSeconds,
                                     wallSeconds: wallSeconds)
         try Checkpoint.write(run: runPath, folder: Checkpoint.folder, state: state, parameters: network.parameters,
-                             optimizer: optimizer, observers: observers)
+                             buffers: network.stateBuffers, optimizer: optimizer, observers: observers)
     }
 
     private func writeManifest(status: String, reason: String?, wallSeconds: Double,
@@ -372,6 +374,7 @@ public final class Trainer {
         var outputs = ["manifest.json", "metrics.csv", "checkpoint/"]
         if status != "complete" && !replayWindows.isEmpty { outputs.append("replay/") }
         if status == "complete" { outputs.append("parameters.npy") }
+        if status == "complete" && !network.stateBuffers.isEmpty { outputs.append("buffers.npy") }
         let obs = observerFiles ?? observers.map { RunManifest.ObserverInfo(name: $0.name, memoryBytes: $0.memoryBytes, files: []) }
         outputs += obs.flatMap(\.files)
         var final: RunManifest.Final?

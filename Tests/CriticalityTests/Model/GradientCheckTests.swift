@@ -87,6 +87,31 @@ final class GradientCheckTests: XCTestCase {
                        Linear(name: "fc2", inputSize: 5, outputSize: 3)], loss: .crossEntropy, classes: 3, inputSize: 4)
     }
 
+    /// Convolution with padding 1 and stride 2 on 2×5×5 inputs, and with no padding, stride 1.
+    func testConv2DWithPaddingAndStride() {
+        let conv = Conv2D(name: "conv1", inChannels: 2, outChannels: 3, height: 5, width: 5, kernel: 3, stride: 2, padding: 1)
+        XCTAssertEqual(conv.outHeight, 3)
+        check(layers: [conv, Linear(name: "fc1", inputSize: conv.outputSize, outputSize: 3)],
+              loss: .crossEntropy, batch: 2, classes: 3, inputSize: 50)
+        let plain = Conv2D(name: "conv1", inChannels: 1, outChannels: 2, height: 4, width: 4, kernel: 3, stride: 1, padding: 0)
+        check(layers: [plain, Linear(name: "fc1", inputSize: plain.outputSize, outputSize: 2)],
+              loss: .mse, batch: 2, classes: 2, inputSize: 16)
+    }
+
+    /// Batch normalization in training mode (batch statistics), between a convolution and a linear layer.
+    func testBatchNormTrainingMode() {
+        check(layers: [Conv2D(name: "conv1", inChannels: 1, outChannels: 2, height: 4, width: 4),
+                       BatchNorm2D(name: "bn1", channels: 2, height: 4, width: 4),
+                       Linear(name: "fc1", inputSize: 32, outputSize: 3)], loss: .crossEntropy, batch: 3, classes: 3, inputSize: 16)
+    }
+
+    /// 2×2 max pooling (random inputs: ties have probability zero).
+    func testMaxPool() {
+        check(layers: [Conv2D(name: "conv1", inChannels: 1, outChannels: 2, height: 4, width: 4),
+                       MaxPool2D(name: "pool1", channels: 2, height: 4, width: 4),
+                       Linear(name: "fc1", inputSize: 8, outputSize: 3)], loss: .crossEntropy, batch: 2, classes: 3, inputSize: 16)
+    }
+
     /// The whole mlp-shaped stack from a ModelSpec (three hidden ReLU layers).
     func testModelSpecStack() throws {
         let spec = try ModelSpec(model: "mlp", widths: [5, 7, 6, 4], activation: .relu)
