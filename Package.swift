@@ -42,7 +42,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "CriticalityTests", dependencies: ["Criticality"]),
+        .testTarget(name: "CriticalityTests", dependencies: ["Criticality"], resources: [.copy("Report/Golden")]),
     ],
     swiftLanguageModes: [.v5]
 )

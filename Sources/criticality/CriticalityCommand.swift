@@ -9,7 +9,7 @@ struct CriticalityCommand: ParsableCommand {
         abstract: "Train neural networks on the CPU and measure the statistical physics of their learning.",
         discussion: "Reproduces 'Heavy-tailed update distributions…' (PNAS 2025). Run directories hold manifest.json, metrics.csv, checkpoints and observer outputs as .npy.",
         version: RunManifest.criticalityVersion,
-        subcommands: [TrainCommand.self, ResumeCommand.self, AnalyzeUpdatesCommand.self, FitCommand.self, AnalyzeCommand.self, BenchCommand.self]
+        subcommands: [TrainCommand.self, ResumeCommand.self, AnalyzeUpdatesCommand.self, FitCommand.self, AnalyzeCommand.self, ReportCommand.self, ReproduceCommand.self, BenchCommand.self]
     )
 }
 

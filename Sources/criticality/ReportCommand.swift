@@ -1,0 +1,36 @@
+import ArgumentParser
+import Criticality
+import Foundation
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write one self-contained HTML report (figures, fit tables, the paper's claims beside the measurements) for run directories.")
+
+    @Argument(help: "Run directories (analyzed ones show fits; others are analyzed first).")
+    var runs: [String]
+    @Option(help: "Output HTML file.")
+    var out: String = "report.html"
+    @Flag(help: "Do not run `analyze` on runs that have no fits.json yet.")
+    var noAnalyze = false
+
+    func validate() throws { if runs.isEmpty { throw ValidationError("give at least one run directory") } }
+
+    func run() throws {
+        do {
+            var data: [RunData] = []
+            for r in runs {
+                if !noAnalyze, FileManager.default.fileExists(atPath: r + "/observers/updates/summary.json"),
+                   !FileManager.default.fileExists(atPath: r + "/observers/updates/fits.json") {
+                    FileHandle.standardError.write(Data("analyzing \(r)…\n".utf8))
+                    _ = try RunAnalysis.analyze(run: r, options: TailFitOptions())
+                }
+                data.append(try RunData(path: r))
+            }
+            try FileOutput.write(HTMLReport.render(data), to: out)
+            print("\(out) written (\(data.count) run\(data.count == 1 ? "" : "s"))")
+        } catch let e as CriticalityError {
+            throw fail(e)
+        }
+    }
+}

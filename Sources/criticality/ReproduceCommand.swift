@@ -1,0 +1,68 @@
+import ArgumentParser
+import Criticality
+import Foundation
+
+struct ReproduceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reproduce",
+        abstract: "Run the paper's experiments, their analyses and the report in one command (resumable: a rerun skips finished stages).",
+        discussion: "smoke ≈ 2 min (CI), quick ≈ 20 min, paper = the paper's 30,000 steps per model. Writes OUT/runs/<model>-<dataset>/ and OUT/report.html.")
+
+    @Option(help: "smoke, quick or paper.")
+    var scale: String = "smoke"
+    @Option(help: "Output folder.")
+    var out: String = "reproduction"
+    @Option(help: "Folder of the MNIST IDX files: adds an MNIST run.")
+    var mnist: String?
+    @Option(help: "Folder of the CIFAR-10 binary batches: adds a CIFAR-10 CNN run.")
+    var cifar10: String?
+    @Option(help: "Seed of every run.")
+    var seed: UInt64 = 1
+
+    func run() throws {
+        do {
+            guard let s = ReproductionScale(rawValue: scale) else {
+                throw CriticalityError(.invalidArgument, "--scale '\(scale)' is not one of smoke, quick, paper")
+            }
+            let plan = try Reproduction.plan(scale: s, mnist: mnist, cifar10: cifar10, seed: seed)
+            let total = 2 * plan.count + 1
+            var stage = 0
+            func announce(_ what: String) {
+                stage += 1
+                FileHandle.standardError.write(Data("[\(stage)/\(total)] \(what)\n".utf8))
+            }
+            let start = Date()
+            var runs: [String] = []
+            for e in plan {
+                let dir = out + "/runs/" + e.name
+                runs.append(dir)
+                let manifest = try? FileOutput.readJSON(RunManifest.self, from: dir + "/manifest.json")
+                if manifest?.status == "complete" {
+                    announce("train \(e.name): already complete, skipped")
+                } else if manifest != nil {
+                    announce("train \(e.name): resuming")
+                    let data = try DatasetCatalog.load(name: e.config.dataset, directory: e.config.dataDirectory)
+                    try runTraining(config: manifest!.config, data: data, runPath: dir, resume: true)
+                } else {
+                    announce("train \(e.name): \(e.config.steps ?? 0) steps, windows \(e.config.updates?.windows.description ?? "")")
+                    try RunDirectory.prepare(dir, force: true)
+                    let data = try DatasetCatalog.load(name: e.config.dataset, directory: e.config.dataDirectory)
+                    try runTraining(config: e.config, data: data, runPath: dir, resume: false)
+                }
+                if FileManager.default.fileExists(atPath: dir + "/observers/updates/fits.json") {
+                    announce("analyze \(e.name): already done, skipped")
+                } else {
+                    announce("analyze \(e.name)")
+                    _ = try RunAnalysis.analyze(run: dir, options: TailFitOptions())
+                }
+            }
+            announce("report")
+            let data = try runs.map { try RunData(path: $0) }
+            try FileOutput.write(HTMLReport.render(data, title: "Criticality — reproduction (\(s.rawValue) scale)"), to: out + "/report.html")
+            print(String(format: "%@/report.html written; %d runs in %@", out, runs.count,
+                         ProgressDisplay.duration(Date().timeIntervalSince(start))))
+        } catch let e as CriticalityError {
+            throw fail(e)
+        }
+    }
+}
