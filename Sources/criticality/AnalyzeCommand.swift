@@ -23,12 +23,7 @@ struct AnalyzeCommand: ParsableCommand {
             var o = TailFitOptions()
             o.bootstrap = bootstrap
             o.seed = seed
-            o.compare = try compare == "none" ? [] : compare.split(separator: ",").map {
-                guard let a = TailAlternative(rawValue: String($0)) else {
-                    throw CriticalityError(.invalidArgument, "--compare: '\($0)' is not one of \(TailAlternative.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return a
-            }
+            o.compare = try parseAlternatives(compare)
             guard FileManager.default.fileExists(atPath: runDirectory + "/observers/updates/summary.json") else {
                 throw CriticalityError(.fileNotFound, "\(runDirectory): no observers/updates/summary.json; train with update statistics on (the default) or run analyze-updates first")
             }

@@ -81,12 +81,7 @@ struct FitCommand: ParsableCommand {
             o.bootstrap = bootstrap
             o.seed = seed
             o.significance = significance
-            o.compare = try compare == "none" ? [] : compare.split(separator: ",").map {
-                guard let a = TailAlternative(rawValue: String($0)) else {
-                    throw CriticalityError(.invalidArgument, "--compare: '\($0)' is not one of \(TailAlternative.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return a
-            }
+            o.compare = try parseAlternatives(compare)
             let t0 = Date()
             var report = try TailFit.fit(values, options: o, source: path)
             if let bins = leastSquaresBins {
@@ -124,5 +119,16 @@ struct FitCommand: ParsableCommand {
             print(String(format: "  least squares (%@, %d points): slope %.4f, r² %.4f, exponent %.4f", ls.axes, ls.points, ls.slope, ls.r2, ls.exponent))
         }
         print(String(format: "  (%.2f s)", seconds))
+    }
+}
+
+/// `--compare a,b,…` or `none`.
+func parseAlternatives(_ text: String) throws -> [TailAlternative] {
+    if text == "none" { return [] }
+    return try text.split(separator: ",").map {
+        guard let a = TailAlternative(rawValue: String($0)) else {
+            throw CriticalityError(.invalidArgument, "--compare: '\($0)' is not one of \(TailAlternative.allCases.map(\.rawValue).joined(separator: ", ")), or none")
+        }
+        return a
     }
 }

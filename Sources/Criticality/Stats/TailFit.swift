@@ -79,17 +79,7 @@ public enum TailFit {
             if let i = positive.firstIndex(where: { $0 != $0.rounded() }) {
                 throw CriticalityError(.invalidArgument, "\(source): --discrete needs integers; value \(positive[i]) is not one")
             }
-            let pl = DiscretePowerLaw(observations: positive)
-            if let xm = options.xmin {
-                let i = pl.tailStart(atLeast: xm)
-                guard i < pl.values.count - 1 else { throw CriticalityError(.invalidArgument, "--xmin \(xm): fewer than two distinct values at or above it") }
-                fit = pl.fit(tailStart: i)
-            } else {
-                guard let f = pl.scan(minimumTail: options.minimumTail, maximumCandidates: options.maximumCandidates) else {
-                    throw CriticalityError(.invalidArgument, "\(source): no candidate x_min leaves a tail of \(options.minimumTail) values with two distinct values")
-                }
-                fit = f
-            }
+            fit = try discreteFit(DiscretePowerLaw(observations: positive), options: options, source: source)
             if options.bootstrap > 0 {
                 bootstrap = PowerLawBootstrap.discrete(observations: positive, fit: fit, minimumTail: options.minimumTail,
                                                        maximumCandidates: options.maximumCandidates, fixedXmin: options.xmin != nil,
@@ -139,6 +129,19 @@ public enum TailFit {
                              hill: hill, leastSquares: nil)
     }
 
+    /// The discrete fit at the given x_min, or the KS scan.
+    static func discreteFit(_ pl: DiscretePowerLaw, options: TailFitOptions, source: String) throws -> PowerLawFit {
+        if let xm = options.xmin {
+            let i = pl.tailStart(atLeast: xm)
+            guard i < pl.values.count - 1 else { throw CriticalityError(.invalidArgument, "--xmin \(xm): fewer than two distinct values at or above it") }
+            return pl.fit(tailStart: i)
+        }
+        guard let f = pl.scan(minimumTail: options.minimumTail, maximumCandidates: options.maximumCandidates) else {
+            throw CriticalityError(.invalidArgument, "\(source): no candidate x_min leaves a tail of \(options.minimumTail) values with two distinct values")
+        }
+        return f
+    }
+
     /// A discrete fit from a histogram of integer values (`counts[v]` observations of v), e.g. the
     /// interval histograms of a run directory.
     public static func fitHistogram(_ counts: [Double], options: TailFitOptions) throws -> TailFitReport {
@@ -148,17 +151,7 @@ public enum TailFit {
             guard pl.values.count >= 2 else {
                 throw CriticalityError(.invalidArgument, "interval histogram: fewer than two distinct positive values")
             }
-            let fit: PowerLawFit
-            if let xm = options.xmin {
-                let i = pl.tailStart(atLeast: xm)
-                guard i < pl.values.count - 1 else { throw CriticalityError(.invalidArgument, "--xmin \(xm): fewer than two distinct values at or above it") }
-                fit = pl.fit(tailStart: i)
-            } else {
-                guard let f = pl.scan(minimumTail: options.minimumTail, maximumCandidates: options.maximumCandidates) else {
-                    throw CriticalityError(.invalidArgument, "interval histogram: no candidate x_min")
-                }
-                fit = f
-            }
+            let fit = try discreteFit(pl, options: options, source: "interval histogram")
             var n = 0.0, sum = 0.0, sumSq = 0.0
             for (v, c) in counts.enumerated() { n += c; sum += c * Double(v); sumSq += c * Double(v) * Double(v) }
             let mean = sum / n
