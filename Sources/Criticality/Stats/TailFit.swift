@@ -109,9 +109,16 @@ public enum TailFit {
             }
             tail = Array(positive[pl.tailStart(atLeast: fit.xmin)...])
         }
-        // Comparisons use the continuous forms; for discrete data they are an approximation (documented).
-        let comparisons = options.discrete ? [] : options.compare.map {
-            TailComparisons.compare(tail: tail, fit: fit, alternative: $0, significance: options.significance)
+        let comparisons: [TailComparison]
+        if options.discrete {
+            let pl = DiscretePowerLaw(observations: positive)
+            comparisons = options.compare.map {
+                DiscreteTailComparisons.compare(values: pl.values, counts: pl.counts, fit: fit, alternative: $0, significance: options.significance)
+            }
+        } else {
+            comparisons = options.compare.map {
+                TailComparisons.compare(tail: tail, fit: fit, alternative: $0, significance: options.significance)
+            }
         }
         let exp = WholeRangeFits.exponential(values.map { max($0, 0) })
         let normal = WholeRangeFits.normal(values)
@@ -155,11 +162,14 @@ public enum TailFit {
             var n = 0.0, sum = 0.0, sumSq = 0.0
             for (v, c) in counts.enumerated() { n += c; sum += c * Double(v); sumSq += c * Double(v) * Double(v) }
             let mean = sum / n
+            let comparisons = options.compare.map {
+                DiscreteTailComparisons.compare(values: pl.values, counts: pl.counts, fit: fit, alternative: $0, significance: options.significance)
+            }
             return TailFitReport(n: Int(n), nDropped: Int(counts.first ?? 0), discrete: true, alpha: fit.alpha,
                                  alphaStderr: fit.alphaStandardError, xmin: fit.xmin,
                                  xminMethod: options.xmin != nil ? "fixed" : "ks-scan", nTail: fit.nTail,
                                  ksDistance: fit.ksDistance, logLikelihood: fit.logLikelihood, gofP: nil, bootstrap: nil,
-                                 comparisons: [],
+                                 comparisons: comparisons,
                                  wholeRange: .init(exponentialRate: 1 / mean, normalMean: mean,
                                                    normalStandardDeviation: max(sumSq / n - mean * mean, 0).squareRoot()),
                                  hill: nil, leastSquares: nil)

@@ -75,3 +75,55 @@ final class ComparisonTests: XCTestCase {
         XCTAssertEqual(p["lambda"]!, 0.02, accuracy: 0.004)
     }
 }
+
+/// Discrete comparisons (interval histograms): 30 replicates per law, 3,000 values, at the 2% level.
+final class DiscreteComparisonTests: XCTestCase {
+    func tally(_ draw: (inout RNG) -> [Double], against a: TailAlternative) -> [String: Int] {
+        var t: [String: Int] = [:]
+        for r in 0..<30 {
+            var rng = RNG(seed: UInt64(500 + r), stream: .sampling)
+            let pl = DiscretePowerLaw(observations: draw(&rng))
+            let fit = pl.fit(tailStart: 0)
+            let c = DiscreteTailComparisons.compare(values: pl.values, counts: pl.counts, fit: fit, alternative: a, significance: 0.02)
+            t[c.verdict, default: 0] += 1
+        }
+        return t
+    }
+
+    func testDiscretePowerLawIsNotMistakenForGeometric() {
+        let t = tally({ sampleDiscretePowerLaw(alpha: 2.5, xmin: 1, count: 3000, rng: &$0) }, against: .exponential)
+        XCTAssertEqual(t["alternative favoured"] ?? 0, 0, "\(t)")
+        XCTAssertGreaterThanOrEqual(t["power law favoured"] ?? 0, 27, "\(t)")  // the rest inconclusive, never wrong
+    }
+
+    func testGeometricIsNotMistakenForAPowerLaw() {
+        // geometric on 1, 2, … with mean 4
+        let t = tally({ rng in (0..<3000).map { _ in 1 + (log(1 - rng.uniformDouble()) / log(0.75)).rounded(.down) } }, against: .exponential)
+        XCTAssertEqual(t["power law favoured"] ?? 0, 0, "\(t)")
+        XCTAssertGreaterThanOrEqual(t["alternative favoured"] ?? 0, 29, "\(t)")
+    }
+
+    func testDiscreteCutoffIsDetectedAndNeverWronglyClaimedForAPowerLaw() {
+        let cut = tally({ rng in
+            var out: [Double] = []
+            while out.count < 3000 {
+                let v = sampleDiscretePowerLaw(alpha: 1.6, xmin: 1, count: 1, rng: &rng)[0]
+                if rng.uniformDouble() < exp(-(v - 1) / 30) { out.append(v) }
+            }
+            return out
+        }, against: .truncatedPowerLaw)
+        XCTAssertGreaterThanOrEqual(cut["alternative favoured"] ?? 0, 28, "\(cut)")
+        let pure = tally({ sampleDiscretePowerLaw(alpha: 2.5, xmin: 1, count: 3000, rng: &$0) }, against: .truncatedPowerLaw)
+        XCTAssertLessThanOrEqual(pure["alternative favoured"] ?? 0, 2, "\(pure)")
+    }
+
+    /// The normalizer sums exactly: for the geometric pmf it must give 1/(1 − e^{−λ}) at x_min = 1.
+    func testNormalizerMatchesClosedForm() {
+        let lambda = 0.3
+        let z = DiscreteTailComparisons.logNormalizer({ -lambda * ($0 - 1) }, xmin: 1, xmax: 50)
+        XCTAssertEqual(z, -log(1 - exp(-lambda)), accuracy: 1e-9)
+        // and a slowly decaying one through the quadrature tail: Σ_{x≥2} x^{-2.5} = ζ(2.5, 2)
+        let zeta = DiscreteTailComparisons.logNormalizer({ -2.5 * log($0) }, xmin: 2, xmax: 10)
+        XCTAssertEqual(zeta, log(Special.hurwitzZeta(2.5, 2)), accuracy: 1e-5)
+    }
+}
