@@ -25,6 +25,8 @@ struct FitCommand: ParsableCommand {
     var semiLog = false
     @Option(help: "Also fit the paper's least-squares line to an N-bin linear histogram of the data (the authors used 100).")
     var leastSquaresBins: Int?
+    @Flag(help: "With --least-squares-bins: log-spaced bins (density per unit x) instead of the authors' linear ones.")
+    var logBins = false
     @Flag(help: "Integer data (e.g. inter-event intervals): discrete power law with Hurwitz-zeta normalization.")
     var discrete = false
     @Option(help: "Fixed x_min instead of the KS scan.")
@@ -85,9 +87,9 @@ struct FitCommand: ParsableCommand {
             let t0 = Date()
             var report = try TailFit.fit(values, options: o, source: path)
             if let bins = leastSquaresBins {
-                let h = PaperHistogram.linear(values, bins: bins)
-                let range = try points.map { try PaperHistogram.slice($0, count: h.probabilities.filter { $0 > 0 }.count) }
-                report.leastSquares = try PaperHistogram.fit(x: h.centers, p: h.probabilities, points: range, semiLog: semiLog)
+                let (x, p) = logBins ? PaperHistogram.logarithmic(values, bins: bins) : PaperHistogram.linear(values, bins: bins)
+                let range = try points.map { try PaperHistogram.slice($0, count: p.filter { $0 > 0 }.count) }
+                report.leastSquares = try PaperHistogram.fit(x: x, p: p, points: range, semiLog: semiLog)
             }
             printReport(report, seconds: Date().timeIntervalSince(t0))
             if let json { try FileOutput.writeJSON(report, to: json) }

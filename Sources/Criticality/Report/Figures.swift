@@ -24,12 +24,17 @@ public enum Figures {
             var p = Panel(title: "Training loss — \(run.name)", xLabel: "step", yLabel: "training loss", yScale: .log)
             let (x, y) = downsample(run.steps, run.trainLoss)
             p.series = [Series(x: x, y: y, label: "mini-batch loss (mean per \(max(1, run.steps.count / 600)) steps)", color: "#333", style: .line(width: 1.2))]
+            if !run.testAccuracy.isEmpty {
+                p.rightYLabel = "test accuracy"
+                p.series.append(Series(x: run.evalSteps, y: run.testAccuracy, label: "test accuracy (right axis)", color: "#2ca02c",
+                                       style: .line(width: 1.5), rightAxis: true))
+            }
             p.shaded = run.windows.enumerated().map { (i, w) in
                 (Double(w.range.lowerBound), Double(w.range.upperBound), "stage \(i + 1)", windowColors[i % windowColors.count])
             }
             return p
         }
-        return Figure(id: "fig1c", caption: "Fig. 1C — training loss per step (averaged over bins of steps); shaded: the windows whose every update is recorded.", panels: panels)
+        return Figure(id: "fig1c", caption: "Fig. 1C — training loss per step (averaged over bins of steps) and test accuracy (right axis); shaded: the windows whose every update is recorded.", panels: panels)
     }
 
     /// The fitted power law of a scope as a dashed line over [x_min, max] (density or CCDF form).

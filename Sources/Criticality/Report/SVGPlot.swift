@@ -158,7 +158,9 @@ struct Axis {
             let ms = String(format: "%.1f", m).replacingOccurrences(of: ".0", with: "")
             return "\(ms)×10^\(e)"
         }
-        let decimals = max(0, -Int(floor(log10(step))))
+        // as many decimals as the step needs (0.025 → 3), so every label is exact
+        var decimals = 0
+        while decimals < 6 && abs(step * pow(10, Double(decimals)) - (step * pow(10, Double(decimals))).rounded()) > 1e-6 { decimals += 1 }
         return String(format: "%.\(decimals)f", v)
     }
 }

@@ -34,6 +34,8 @@ final class PlotTests: XCTestCase {
         let (small, _) = Axis(scale: .linear, lo: 0.11, hi: 0.52, pixelLo: 0, pixelHi: 400).ticks()
         XCTAssertEqual(small.map(\.1), ["0.2", "0.3", "0.4", "0.5"])
         XCTAssertEqual(Axis.label(2e-5, step: 1e-5), "2×10^-5")
+        XCTAssertEqual(Axis.label(0.825, step: 0.025), "0.825", "labels carry the step's decimals")
+        XCTAssertEqual(Axis.label(0.85, step: 0.025), "0.850")
     }
 
     func smallFigure() -> Figure {
