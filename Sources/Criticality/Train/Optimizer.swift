@@ -36,6 +36,10 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
     }
 
     public var resolvedEpsilon: Double { epsilon ?? (kind == .adagrad ? 1e-10 : 1e-8) }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, learningRate = "learning_rate", momentum, beta1, beta2, alpha, epsilon
+    }
 }
 
 public final class Optimizer {

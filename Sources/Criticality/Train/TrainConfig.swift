@@ -71,6 +71,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         self.optimizer = optimizer
     }
 
+    enum CodingKeys: String, CodingKey {
+        case model, loss, dataset, dataDirectory = "data_directory", optimizer, batchSize = "batch_size", steps, epochs
+        case evalEvery = "eval_every", checkpointEvery = "checkpoint_every", seed, threads, updates
+    }
+
     /// Checks ranges a user can get wrong; the message names the flag.
     public func validate() throws {
         guard optimizer.learningRate > 0, optimizer.learningRate.isFinite else {
