@@ -53,7 +53,7 @@ void crit_abs_log_histogram(const float *x, long n, uint32_t *c, crit_abs_stats 
     s->zeros += Z;
 }
 
-void crit_abs_linear_histogram(const float *x, long n, double max, int bins, uint64_t *counts) {
+void crit_abs_linear_histogram(const float *x, long n, double max, int bins, const double *edges, uint64_t *counts) {
     if (!(max > 0)) {  // all values are zero: everything is in bin 0
         counts[0] += (uint64_t)n;
         return;
@@ -64,8 +64,8 @@ void crit_abs_linear_histogram(const float *x, long n, double max, int bins, uin
         long j = (long)(v * scale);
         if (j >= bins) j = bins - 1;
         // v·scale can round across an edge; compare with the edges themselves.
-        if (j > 0 && v < max * (double)j / (double)bins) j--;
-        else if (j < bins - 1 && v >= max * (double)(j + 1) / (double)bins) j++;
+        if (j > 0 && v < edges[j]) j--;
+        else if (j < bins - 1 && v >= edges[j + 1]) j++;
         counts[j]++;
     }
 }
@@ -78,4 +78,21 @@ long crit_abs_select_at_least(const float *x, long n, uint32_t threshold_bits, i
         m += ((b[i] & 0x7fffffffu) >= threshold_bits);
     }
     return m;
+}
+
+void crit_abs_linear_histograms(const float *x, long n, int count, const double *maxima, int bins,
+                                const double *const *edges, uint64_t *const *counts) {
+    double scale[8];
+    for (int h = 0; h < count; h++) scale[h] = maxima[h] > 0 ? (double)bins / maxima[h] : 0;
+    for (long i = 0; i < n; i++) {
+        double v = (double)(x[i] < 0 ? -x[i] : x[i]);
+        for (int h = 0; h < count; h++) {
+            if (!(maxima[h] > 0)) { counts[h][0]++; continue; }
+            long j = (long)(v * scale[h]);
+            if (j >= bins) j = bins - 1;
+            if (j > 0 && v < edges[h][j]) j--;
+            else if (j < bins - 1 && v >= edges[h][j + 1]) j++;
+            counts[h][j]++;
+        }
+    }
 }

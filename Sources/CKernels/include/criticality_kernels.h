@@ -25,10 +25,16 @@ typedef struct {
 /// the caller; four copies avoid store-to-load stalls on repeated bins) and to `stats`.
 void crit_abs_log_histogram(const float *x, long n, uint32_t *counts4, crit_abs_stats *stats);
 
-/// Paper-style linear histogram: adds |x[0..n)| to `counts` (`bins` UInt64) with edges e_j = max·j/bins
-/// in Double; value v goes to the j with e_j ≤ v < e_{j+1}, the last bin also holding v = max.
-/// Values above max (which the caller rules out) are clamped into the last bin.
-void crit_abs_linear_histogram(const float *x, long n, double max, int bins, uint64_t *counts);
+/// Paper-style linear histogram: adds |x[0..n)| to `counts` (`bins` UInt64) with edges
+/// `edges[j]` = max·j/bins (Double, bins + 1 of them, precomputed by the caller); value v goes to the j
+/// with e_j ≤ v < e_{j+1}, the last bin also holding v = max. Values above max (which the caller rules
+/// out) are clamped into the last bin.
+void crit_abs_linear_histogram(const float *x, long n, double max, int bins, const double *edges, uint64_t *counts);
+
+/// The same for `count` (≤ 8) histograms at once — one pass over x for all the scopes a value belongs
+/// to (segment, layer, all); histogram h has maximum `maxima[h]`, edges `edges[h]`, counts `counts[h]`.
+void crit_abs_linear_histograms(const float *x, long n, int count, const double *maxima, int bins,
+                                const double *const *edges, uint64_t *const *counts);
 
 /// Indices i in [0, n) with |x[i]| bits ≥ threshold_bits, written to `out` (capacity n); returns the count.
 long crit_abs_select_at_least(const float *x, long n, uint32_t threshold_bits, int32_t *out);

@@ -93,6 +93,16 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
     private var selection: UnsafeMutablePointer<Int32>
     // Replay working state.
     private var activeReplay: (index: Int, linear: [LinearHistogram], ladders: [IntervalLadder])?
+    /// During a replay, the linear histograms' counts and edges live in two blocks (scope-major), and each
+    /// segment has a table of pointers to the histograms of its scopes (segment, layer, all), so that
+    /// one kernel pass bins a value into all of them.
+    private var replayCounts: UnsafeMutablePointer<UInt64>?
+    private var replayEdges: UnsafeMutablePointer<Double>?
+    private var replayMaxima: UnsafeMutablePointer<Double>?
+    private var segmentScopeCounts: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>?
+    private var segmentScopeEdges: UnsafeMutablePointer<UnsafePointer<Double>?>?
+    private var segmentScopeMaxima: UnsafeMutablePointer<Double>?
+    private var segmentScopeNumber: [Int] = []
 
     public init(layout: ParameterLayout, settings: UpdateStatisticsSettings) {
         self.layout = layout
@@ -114,6 +124,7 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
     deinit {
         scratch.deallocate(); segmentTables.deallocate(); stepCounts.deallocate(); selection.deallocate()
         activeReplay?.ladders.forEach { $0.deallocate() }
+        releaseReplayBlocks()
     }
 
     /// Bytes held: the first pass's state for every window (histograms, reservoirs, per-step series)
@@ -250,15 +261,44 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
                            parameterCount: layout.parameterCount, segmentCount: layout.segments.count)
         }
         activeReplay = (w, linear, ladders)
+        // Flat blocks for the fused linear-histogram kernel.
+        let bins = settings.linearBins, scopeCount = scopes.count, segCount = layout.segments.count
+        let counts = UnsafeMutablePointer<UInt64>.allocate(capacity: scopeCount * bins)
+        counts.initialize(repeating: 0, count: scopeCount * bins)
+        let edges = UnsafeMutablePointer<Double>.allocate(capacity: scopeCount * (bins + 1))
+        for (i, l) in linear.enumerated() { for j in 0...bins { edges[i * (bins + 1) + j] = l.edges[j] } }
+        let perSegment = 8
+        let countTable = UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>.allocate(capacity: segCount * perSegment)
+        let edgeTable = UnsafeMutablePointer<UnsafePointer<Double>?>.allocate(capacity: segCount * perSegment)
+        let maximaTable = UnsafeMutablePointer<Double>.allocate(capacity: segCount * perSegment)
+        segmentScopeNumber = []
+        for s in 0..<segCount {
+            let member = scopes.indices.filter { scopes[$0].segments.contains(s) }.prefix(perSegment)
+            segmentScopeNumber.append(member.count)
+            for (k, i) in member.enumerated() {
+                countTable[s * perSegment + k] = counts + i * bins
+                edgeTable[s * perSegment + k] = UnsafePointer(edges + i * (bins + 1))
+                maximaTable[s * perSegment + k] = linear[i].maximum
+            }
+        }
+        replayCounts = counts; replayEdges = edges
+        segmentScopeCounts = countTable; segmentScopeEdges = edgeTable; segmentScopeMaxima = maximaTable
+    }
+
+    private func releaseReplayBlocks() {
+        replayCounts?.deallocate(); replayEdges?.deallocate(); replayMaxima?.deallocate()
+        segmentScopeCounts?.deallocate(); segmentScopeEdges?.deallocate(); segmentScopeMaxima?.deallocate()
+        replayCounts = nil; replayEdges = nil; replayMaxima = nil
+        segmentScopeCounts = nil; segmentScopeEdges = nil; segmentScopeMaxima = nil
     }
 
     public func observeReplay(_ c: StepContext) throws {
         guard var replay = activeReplay else { return }
         let t = c.step - settings.windows.ranges[replay.index].lowerBound
-        for (i, scope) in scopes.enumerated() {
-            for s in scope.segments {
-                let seg = layout.segments[s]
-                replay.linear[i].addMagnitudes(c.update + seg.offset, count: seg.count)
+        if let counts = segmentScopeCounts, let edges = segmentScopeEdges, let maxima = segmentScopeMaxima {
+            for (s, seg) in layout.segments.enumerated() {
+                crit_abs_linear_histograms(c.update + seg.offset, seg.count, Int32(segmentScopeNumber[s]), maxima + s * 8,
+                                           Int32(settings.linearBins), edges + s * 8, counts + s * 8)
             }
         }
         let floor = replay.ladders.map { $0.thresholdBits[0] }.min() ?? .max
@@ -277,8 +317,12 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
     }
 
     public func endReplay(of window: Range<Int>) throws {
-        guard let replay = activeReplay else { return }
-        defer { replay.ladders.forEach { $0.deallocate() }; activeReplay = nil }
+        guard var replay = activeReplay else { return }
+        defer { replay.ladders.forEach { $0.deallocate() }; activeReplay = nil; releaseReplayBlocks() }
+        if let counts = replayCounts {
+            let bins = settings.linearBins
+            for i in replay.linear.indices { replay.linear[i].counts = Array(UnsafeBufferPointer(start: counts + i * bins, count: bins)) }
+        }
         let rec = records[replay.index]
         var all = LogHistogram()
         for h in rec.updateHistograms { all.merge(h) }

@@ -7,15 +7,30 @@ import CKernels
 public struct LinearHistogram: Codable, Equatable, Sendable {
     public let maximum: Double
     public var counts: [UInt64]
+    /// e_j = max·j/bins, j = 0…bins.
+    public let edges: [Double]
 
     public init(maximum: Double, bins: Int = 100) {
         self.maximum = maximum
         counts = [UInt64](repeating: 0, count: bins)
+        edges = (0...bins).map { maximum * Double($0) / Double(bins) }
     }
 
     public mutating func addMagnitudes(_ x: UnsafePointer<Float>, count n: Int) {
         let bins = Int32(counts.count)
-        counts.withUnsafeMutableBufferPointer { crit_abs_linear_histogram(x, n, maximum, bins, $0.baseAddress!) }
+        edges.withUnsafeBufferPointer { e in
+            counts.withUnsafeMutableBufferPointer { crit_abs_linear_histogram(x, n, maximum, bins, e.baseAddress!, $0.baseAddress!) }
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case maximum, counts }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(maximum: try c.decode(Double.self, forKey: .maximum), bins: 1)
+        counts = try c.decode([UInt64].self, forKey: .counts)
+        precondition(counts.count >= 1)
+        self = { var h = LinearHistogram(maximum: maximum, bins: counts.count); h.counts = counts; return h }()
     }
 
     /// Bin centres (the authors' `xbins`).
