@@ -150,46 +150,35 @@ final class TrainerTests: XCTestCase {
         XCTAssertFalse(csv[25].hasSuffix(","), "step 24 → θ after 25 updates is evaluated")
     }
 
-    /// The paper's medium MLP for one epoch on Fashion-MNIST (PyTorch's identical setup: 78.6–79.2%).
-    func testMLP2OneEpochOnFashionMNISTReaches77Percent() throws {
+    /// Trains `model` on Fashion-MNIST with SGD and returns the run's final test accuracy (skips when the
+    /// dataset is not installed).
+    func fashionMNISTAccuracy(model: String, lr: Double, epochs: Int) throws -> Double {
         guard let dir = fashionMNISTDirectory else { throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)") }
         let fm = try MNISTLoader.load(dataset: "fashion-mnist", directory: dir)
-        var c = TrainConfig(model: try ModelSpec(model: "mlp2"), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
-        c.epochs = 1
-        c.evalEvery = 10_000
-        let run = temporaryDirectory(self)
-        try Trainer(config: c, data: fm, runPath: run).run()
-        let m = try FileOutput.readJSON(RunManifest.self, from: run + "/manifest.json")
-        XCTAssertEqual(m.stepsCompleted, 938)
-        XCTAssertGreaterThanOrEqual(try XCTUnwrap(m.final).testAccuracy, 0.77)
-    }
-
-    /// The paper's small MLP at lr 0.1 for 3 epochs (PyTorch: 82.3–84.7% over three seeds), seed 1.
-    func testMLP5ThreeEpochsAtLr01Reaches81Percent() throws {
-        guard let dir = fashionMNISTDirectory else { throw XCTSkip("Fashion-MNIST is not installed") }
-        let fm = try MNISTLoader.load(dataset: "fashion-mnist", directory: dir)
-        var c = TrainConfig(model: try ModelSpec(model: "mlp5"), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.1))
-        c.epochs = 3
+        var c = TrainConfig(model: try ModelSpec(model: model), optimizer: OptimizerSettings(kind: .sgd, learningRate: lr))
+        c.epochs = epochs
         c.evalEvery = 100_000
         c.updates = nil
         let run = temporaryDirectory(self)
         try Trainer(config: c, data: fm, runPath: run).run()
         let m = try FileOutput.readJSON(RunManifest.self, from: run + "/manifest.json")
-        XCTAssertGreaterThanOrEqual(try XCTUnwrap(m.final).testAccuracy, 0.81)
+        XCTAssertEqual(m.stepsCompleted, 938 * epochs)
+        return try XCTUnwrap(m.final).testAccuracy
+    }
+
+    /// The paper's medium MLP for one epoch on Fashion-MNIST (PyTorch's identical setup: 78.6–79.2%).
+    func testMLP2OneEpochOnFashionMNISTReaches77Percent() throws {
+        XCTAssertGreaterThanOrEqual(try fashionMNISTAccuracy(model: "mlp2", lr: 0.01, epochs: 1), 0.77)
+    }
+
+    /// The paper's small MLP at lr 0.1 for 3 epochs (PyTorch: 82.3–84.7% over three seeds), seed 1.
+    func testMLP5ThreeEpochsAtLr01Reaches81Percent() throws {
+        XCTAssertGreaterThanOrEqual(try fashionMNISTAccuracy(model: "mlp5", lr: 0.1, epochs: 3), 0.81)
     }
 
     /// The paper's CNN, one epoch on Fashion-MNIST (PyTorch: 86.6%). About 35 s: behind CRITICALITY_LONG_TESTS=1.
     func testCNNOneEpochReaches85Percent() throws {
         try XCTSkipUnless(ProcessInfo.processInfo.environment["CRITICALITY_LONG_TESTS"] == "1", "set CRITICALITY_LONG_TESTS=1")
-        guard let dir = fashionMNISTDirectory else { throw XCTSkip("Fashion-MNIST is not installed") }
-        let fm = try MNISTLoader.load(dataset: "fashion-mnist", directory: dir)
-        var c = TrainConfig(model: try ModelSpec(model: "cnn"), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
-        c.epochs = 1
-        c.evalEvery = 100_000
-        c.updates = nil
-        let run = temporaryDirectory(self)
-        try Trainer(config: c, data: fm, runPath: run).run()
-        let m = try FileOutput.readJSON(RunManifest.self, from: run + "/manifest.json")
-        XCTAssertGreaterThanOrEqual(try XCTUnwrap(m.final).testAccuracy, 0.85)
+        XCTAssertGreaterThanOrEqual(try fashionMNISTAccuracy(model: "cnn", lr: 0.01, epochs: 1), 0.85)
     }
 }
