@@ -98,7 +98,6 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
     /// one kernel pass bins a value into all of them.
     private var replayCounts: UnsafeMutablePointer<UInt64>?
     private var replayEdges: UnsafeMutablePointer<Double>?
-    private var replayMaxima: UnsafeMutablePointer<Double>?
     private var segmentScopeCounts: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>?
     private var segmentScopeEdges: UnsafeMutablePointer<UnsafePointer<Double>?>?
     private var segmentScopeMaxima: UnsafeMutablePointer<Double>?
@@ -286,9 +285,9 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
     }
 
     private func releaseReplayBlocks() {
-        replayCounts?.deallocate(); replayEdges?.deallocate(); replayMaxima?.deallocate()
+        replayCounts?.deallocate(); replayEdges?.deallocate()
         segmentScopeCounts?.deallocate(); segmentScopeEdges?.deallocate(); segmentScopeMaxima?.deallocate()
-        replayCounts = nil; replayEdges = nil; replayMaxima = nil
+        replayCounts = nil; replayEdges = nil
         segmentScopeCounts = nil; segmentScopeEdges = nil; segmentScopeMaxima = nil
     }
 

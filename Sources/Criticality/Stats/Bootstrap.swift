@@ -53,7 +53,7 @@ public enum PowerLawBootstrap {
     /// Continuous data: `sorted` are the observed positive values, ascending.
     public static func continuous(sorted: [Double], fit: PowerLawFit, options: ContinuousPowerLaw.ScanOptions,
                                   fixedXmin: Bool, replicates: Int, seed: UInt64) -> BootstrapResult {
-        let body = Array(sorted[..<ContinuousPowerLaw(sortedPositive: []).tailStartIndex(sorted, fit.xmin)])
+        let body = Array(sorted[..<ContinuousPowerLaw.firstIndex(atLeast: fit.xmin, in: sorted)])
         return run(replicates: replicates, seed: seed, n: sorted.count, fit: fit, body: body,
                    draw: { k, rng in samplePowerLaw(alpha: fit.alpha, xmin: fit.xmin, count: k, rng: &rng) },
                    refit: { s in
@@ -73,14 +73,5 @@ public enum PowerLawBootstrap {
                        return fixedXmin ? pl.fit(tailStart: pl.tailStart(atLeast: fit.xmin))
                            : pl.scan(minimumTail: minimumTail, maximumCandidates: maximumCandidates)
                    })
-    }
-}
-
-extension ContinuousPowerLaw {
-    /// Index of the first value ≥ v in an ascending array.
-    func tailStartIndex(_ sorted: [Double], _ v: Double) -> Int {
-        var lo = 0, hi = sorted.count
-        while lo < hi { let mid = (lo + hi) / 2; if sorted[mid] < v { lo = mid + 1 } else { hi = mid } }
-        return lo
     }
 }

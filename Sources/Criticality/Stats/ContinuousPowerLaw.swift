@@ -72,12 +72,8 @@ public struct ContinuousPowerLaw {
     /// The exact KS distance of the tail starting at i if it is ≤ `limit`, else nil — found without
     /// visiting every point when a gap above `limit` turns up: points are visited coarse to fine (every
     /// 2^k-th, then the midpoints between them, …), so a large gap is usually met early.
-    func ksDistance(tailStart i: Int, alpha a: Double, atMost limit: Double) -> Double? {
-        var witness = -1
-        return ksDistance(tailStart: i, alpha: a, atMost: limit, witness: &witness)
-    }
-
-    /// As above; `witness` (a data index, or −1) is tried first, and on a `nil` return holds the data
+    /// The exact KS distance of the tail starting at i if it is ≤ `limit`, else nil. `witness` (a data
+    /// index, or −1) is tried first, and on a `nil` return holds the data
     /// index of the gap that exceeded `limit` — a good first guess for neighbouring candidates.
     func ksDistance(tailStart i: Int, alpha a: Double, atMost limit: Double, witness: inout Int) -> Double? {
         let m = count - i
@@ -117,9 +113,12 @@ public struct ContinuousPowerLaw {
     }
 
     /// Index of the first value ≥ v.
-    public func tailStart(atLeast v: Double) -> Int {
-        var lo = 0, hi = count
-        while lo < hi { let mid = (lo + hi) / 2; if x[mid] < v { lo = mid + 1 } else { hi = mid } }
+    public func tailStart(atLeast v: Double) -> Int { ContinuousPowerLaw.firstIndex(atLeast: v, in: x) }
+
+    /// Index of the first value ≥ v in an ascending array (binary search).
+    public static func firstIndex(atLeast v: Double, in ascending: [Double]) -> Int {
+        var lo = 0, hi = ascending.count
+        while lo < hi { let mid = (lo + hi) / 2; if ascending[mid] < v { lo = mid + 1 } else { hi = mid } }
         return lo
     }
 

@@ -4,7 +4,7 @@ import CKernels
 /// 0 to the maximum magnitude, counts normalized to probabilities (counts / total), x at bin centres.
 /// Edges are e_j = max·j/bins in Double; a value v lands in the j with e_j ≤ v < e_{j+1}, and v = max
 /// in the last bin, as `np.histogram(x, bins, range=(0, max))`.
-public struct LinearHistogram: Codable, Equatable, Sendable {
+public struct LinearHistogram: Equatable, Sendable {
     public let maximum: Double
     public var counts: [UInt64]
     /// e_j = max·j/bins, j = 0…bins.
@@ -21,16 +21,6 @@ public struct LinearHistogram: Codable, Equatable, Sendable {
         edges.withUnsafeBufferPointer { e in
             counts.withUnsafeMutableBufferPointer { crit_abs_linear_histogram(x, n, maximum, bins, e.baseAddress!, $0.baseAddress!) }
         }
-    }
-
-    enum CodingKeys: String, CodingKey { case maximum, counts }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(maximum: try c.decode(Double.self, forKey: .maximum), bins: 1)
-        counts = try c.decode([UInt64].self, forKey: .counts)
-        precondition(counts.count >= 1)
-        self = { var h = LinearHistogram(maximum: maximum, bins: counts.count); h.counts = counts; return h }()
     }
 
     /// Bin centres (the authors' `xbins`).
