@@ -22,6 +22,10 @@ char *B(openblas_get_config)(void);
 char *B(openblas_get_corename)(void);
 void B(openblas_set_num_threads)(int n);
 int B(openblas_get_num_threads)(void);
+typedef void (*threads_callback)(int sync, void (*dojob)(int, void *, int), int numjobs, size_t elsize, void *jobdata,
+                                 int dojob_data);
+// Weak: Debian's OpenBLAS 0.3.21 predates the hook, and the program must still link and run there.
+__attribute__((weak)) void B(openblas_set_threads_callback_function)(threads_callback callback);
 
 void crit_sgemm(int transA, int transB, int m, int n, int k, float alpha,
                 const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
@@ -58,3 +62,9 @@ const char *crit_blas_config(void) { return B(openblas_get_config)(); }
 const char *crit_blas_corename(void) { return B(openblas_get_corename)(); }
 void crit_blas_set_threads(int n) { B(openblas_set_num_threads)(n); }
 int crit_blas_get_threads(void) { return B(openblas_get_num_threads)(); }
+
+int crit_blas_install_threads_callback(void *callback) {
+    if (!B(openblas_set_threads_callback_function)) return 0;
+    B(openblas_set_threads_callback_function)((threads_callback)callback);
+    return 1;
+}

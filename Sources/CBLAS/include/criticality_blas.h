@@ -30,6 +30,10 @@ const char *crit_blas_corename(void);
 void crit_blas_set_threads(int n);
 int crit_blas_get_threads(void);
 
+/// Hands OpenBLAS's multithreading to `callback` (an `openblas_threads_callback`, OpenBLAS ≥ 0.3.27:
+/// `openblas_set_threads_callback_function`). Returns 1 if installed, 0 if this backend has no such hook.
+int crit_blas_install_threads_callback(void *callback);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,7 @@
 #ifndef CRITICALITY_KERNELS_H
 #define CRITICALITY_KERNELS_H
 #include <stdint.h>
+#include "criticality_pair.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,6 +25,11 @@ typedef struct {
 /// Adds |x[0..n)| to `counts4` (four interleaved tables of CRIT_LOG_GRID_BINS UInt32 counts, summed by
 /// the caller; four copies avoid store-to-load stalls on repeated bins) and to `stats`.
 void crit_abs_log_histogram(const float *x, long n, uint32_t *counts4, crit_abs_stats *stats);
+
+/// Moves bins first...last of `counts4` (four interleaved tables, as filled by crit_abs_log_histogram) into
+/// `into` (UInt64 per bin) and, when `also` is not NULL, into `also` too; zeroes those bins of the four
+/// tables. Nothing happens when last < first.
+void crit_log_table_drain(uint32_t *counts4, long first, long last, uint64_t *into, uint64_t *also);
 
 /// Paper-style linear histogram: adds |x[0..n)| to `counts` (`bins` UInt64) with edges
 /// `edges[j]` = max·j/bins (Double, bins + 1 of them, precomputed by the caller); value v goes to the j

@@ -104,6 +104,7 @@ public enum Benchmarks {
 
     /// Median GFLOP/s of C = A·B for n×n matrices over `repeats` timings.
     public static func sgemm(size n: Int, repeats: Int = 7) -> Double {
+        if BLAS.threads == 2 { BLAS.shareWorker() }  // the threading the trainer uses
         let a = FloatBuffer(count: n * n), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
         var rng = RNG(seed: 1, stream: .sampling)
         for i in 0..<(n * n) { a[i] = rng.uniformFloat(); b[i] = rng.uniformFloat() }

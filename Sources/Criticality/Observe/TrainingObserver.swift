@@ -59,22 +59,48 @@ extension TrainingObserver {
 /// An observer that takes each step's update in chunks while they are in cache. When every observer
 /// is chunked, the trainer fuses the elementwise work of a step chunk by chunk:
 /// Δθ ← optimizer(g), observers see (Δθ, θ_t), θ ← θ + Δθ — one pass over L1-resident data instead of
-/// three over memory. Chunks never straddle segments, come in order within a segment, and are at most
-/// `StepChunks.size` long; the same chunking is used everywhere (training, replay, external updates),
-/// so results do not depend on the path.
+/// three over memory — and shares the chunks between two threads (`crit_pair`), so `observeChunk` may
+/// run on two threads at once, for different chunks, in any order. An observer keeps per-thread or
+/// per-chunk working state and combines it in chunk order in `endStep`, so that its results do not depend
+/// on which thread took which chunk. The chunking is the same everywhere (training, replay, external
+/// updates): `StepChunks.table`.
 public protocol ChunkedTrainingObserver: TrainingObserver {
     /// Whether the observer wants the chunks of step `step` (false: the step costs it nothing).
     func beginStep(step: Int) -> Bool
-    /// Δθ_t and θ_t (nil when unknown) for parameters offset..<offset+count of segment `segment`.
-    func observeChunk(segment: Int, offset: Int, count: Int, update: UnsafePointer<Float>, parameters: UnsafePointer<Float>?)
-    /// After the last chunk of the step, with the step's loss and Σ Δθ².
+    /// Δθ_t and θ_t (nil when unknown) for chunk `index` of `StepChunks.table(layout)`, on `thread` (0 or 1).
+    func observeChunk(_ index: Int, _ chunk: StepChunk, thread: Int, update: UnsafePointer<Float>, parameters: UnsafePointer<Float>?)
+    /// After every chunk of the step has been observed (on the caller's thread), with the step's loss,
+    /// Σ Δθ² and the whole update Δθ_t.
     func endStep(_ context: StepContext)
+}
+
+/// Parameters offset..<offset+count, all in segment `segment`.
+public struct StepChunk: Equatable, Sendable {
+    public let segment: Int
+    public let offset: Int
+    public let count: Int
 }
 
 /// The chunking of a step's elementwise work.
 public enum StepChunks {
     /// Elements per chunk: 32 KiB of Float32, so Δθ, θ and g of a chunk stay in L1/L2.
     public static let size = 8192
+
+    /// Every chunk of `layout` in order: segments in order, each cut into pieces of `size` (the last
+    /// shorter); chunks never straddle segments.
+    public static func table(_ layout: ParameterLayout) -> [StepChunk] {
+        var chunks: [StepChunk] = []
+        for (s, seg) in layout.segments.enumerated() {
+            var start = seg.offset
+            let end = seg.offset + seg.count
+            while start < end {
+                let n = min(size, end - start)
+                chunks.append(StepChunk(segment: s, offset: start, count: n))
+                start += n
+            }
+        }
+        return chunks
+    }
 
     /// Calls `body(segment, offset, count)` for every chunk of `layout`, in order.
     @inline(__always)
@@ -92,11 +118,12 @@ public enum StepChunks {
 }
 
 extension ChunkedTrainingObserver {
-    /// Shows a whole step through the chunked interface (the path for replays and external updates).
+    /// Shows a whole step through the chunked interface, on the calling thread (the path for replays and
+    /// external updates).
     public func observeInChunks(_ c: StepContext) {
         guard beginStep(step: c.step) else { return }
-        StepChunks.forEach(c.layout) { s, offset, n in
-            observeChunk(segment: s, offset: offset, count: n, update: c.update, parameters: c.parameters)
+        for (i, chunk) in StepChunks.table(c.layout).enumerated() {
+            observeChunk(i, chunk, thread: 0, update: c.update, parameters: c.parameters)
         }
         endStep(c)
     }

@@ -25,8 +25,9 @@ public struct UpdateStatisticsSettings: Codable, Equatable, Sendable {
 ///
 /// First pass (while training; steps outside every window cost nothing):
 /// - per step and segment, one fused kernel adds |Δθ| to a `LogGrid` histogram with exact zeros, min,
-///   max, Σ and Σ² (`crit_abs_log_histogram`), and offers the values to a uniform reservoir
-///   (Algorithm L, O(selected) work per step);
+///   max, Σ and Σ² (`crit_abs_log_histogram`; chunks counted on two threads into per-thread tables with
+///   per-chunk statistics, combined in chunk order at the step's end), and the values are offered to a
+///   uniform reservoir (Algorithm L, O(selected) work per step);
 /// - per step: training loss, ‖Δθ‖₂, max |Δθ| and the Shannon entropy (nats) of the step's |Δθ|
 ///   over the grid's bins, exact zeros as one more bin (SI Fig. S12);
 /// - at a window's last step: the same statistics of |θ| after that step's update.
@@ -79,16 +80,24 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
     var replays: [Int: ReplayRecord] = [:]
 
     // Working memory, allocated once.
+    /// The chunks of a step (`StepChunks.table(layout)`).
+    private let chunks: [StepChunk]
     /// Shared table for one-off histograms (|θ| at a window's end).
     private let scratch: UnsafeMutablePointer<UInt32>
-    /// Per segment, four interleaved tables of this step's counts (filled chunk by chunk).
+    /// Per thread (2) and segment, four interleaved tables of this step's counts (filled chunk by chunk).
     private let segmentTables: UnsafeMutablePointer<UInt32>
-    private var segmentStats: [crit_abs_stats]
+    /// Per chunk: the kernel's statistics, the thread that counted it into its tables, whether θ was seen.
+    private let chunkStats: UnsafeMutablePointer<crit_abs_stats>
+    private let chunkThread: UnsafeMutablePointer<Int>
+    private let chunkSawParameters: UnsafeMutablePointer<Bool>
+    /// endStep's sums over chunks: per segment, and per thread and segment (the tables' touched bins).
+    private let segmentStats: UnsafeMutablePointer<crit_abs_stats>
+    private let tableStats: UnsafeMutablePointer<crit_abs_stats>
     private let stepCounts: UnsafeMutablePointer<UInt64>
     /// Window of the current step (set by beginStep).
     private var currentWindow = -1
     private var currentStep = -1
-    private var sawParameters = false
+    private var currentIsLastOfWindow = false
     private let theta: FloatBuffer
     private var selection: UnsafeMutablePointer<Int32>
     // Replay working state.
@@ -107,12 +116,22 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         self.layout = layout
         self.settings = settings
         scopes = Scope.all(for: layout)
+        chunks = StepChunks.table(layout)
         scratch = .allocate(capacity: 4 * LogGrid.binCount)
         scratch.initialize(repeating: 0, count: 4 * LogGrid.binCount)
-        let tableSize = 4 * LogGrid.binCount
-        segmentTables = .allocate(capacity: tableSize * max(layout.segments.count, 1))
-        segmentTables.initialize(repeating: 0, count: tableSize * max(layout.segments.count, 1))
-        segmentStats = [crit_abs_stats](repeating: UpdateStatisticsObserver.emptyStats, count: layout.segments.count)
+        let segments = max(layout.segments.count, 1), chunkCount = max(chunks.count, 1)
+        segmentTables = .allocate(capacity: 2 * segments * UpdateStatisticsObserver.tableSize)
+        segmentTables.initialize(repeating: 0, count: 2 * segments * UpdateStatisticsObserver.tableSize)
+        chunkStats = .allocate(capacity: chunkCount)
+        chunkStats.initialize(repeating: .empty, count: chunkCount)
+        chunkThread = .allocate(capacity: chunkCount)
+        chunkThread.initialize(repeating: 0, count: chunkCount)
+        chunkSawParameters = .allocate(capacity: chunkCount)
+        chunkSawParameters.initialize(repeating: false, count: chunkCount)
+        segmentStats = .allocate(capacity: segments)
+        segmentStats.initialize(repeating: .empty, count: segments)
+        tableStats = .allocate(capacity: 2 * segments)
+        tableStats.initialize(repeating: .empty, count: 2 * segments)
         stepCounts = .allocate(capacity: LogGrid.binCount)
         stepCounts.initialize(repeating: 0, count: LogGrid.binCount)
         theta = FloatBuffer(count: layout.parameterCount)
@@ -122,8 +141,19 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
 
     deinit {
         scratch.deallocate(); segmentTables.deallocate(); stepCounts.deallocate(); selection.deallocate()
+        chunkStats.deallocate(); chunkThread.deallocate(); chunkSawParameters.deallocate()
+        segmentStats.deallocate(); tableStats.deallocate()
         activeReplay?.ladders.forEach { $0.deallocate() }
         releaseReplayBlocks()
+    }
+
+    /// UInt32 counts in one kernel table set (four interleaved tables of the grid).
+    static let tableSize = 4 * LogGrid.binCount
+
+    /// The table set of `thread` for segment `s`.
+    @inline(__always)
+    private func table(thread: Int, segment s: Int) -> UnsafeMutablePointer<UInt32> {
+        segmentTables + (thread * layout.segments.count + s) * UpdateStatisticsObserver.tableSize
     }
 
     /// Bytes held: the first pass's state for every window (histograms, reservoirs, per-step series)
@@ -132,7 +162,7 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         let segments = layout.segments.count
         let perWindowFixed = 2 * segments * (LogGrid.finiteBinCount * 8 + settings.reservoirSize * 4)
         let series = settings.windows.ranges.reduce(0) { $0 + 4 * 8 * $1.count }
-        let working = 4 * LogGrid.binCount * 4 + LogGrid.binCount * 8 + layout.parameterCount * 4 + (layout.segments.map(\.count).max() ?? 0) * 4
+        let working = (1 + 2 * segments) * UpdateStatisticsObserver.tableSize * 4 + LogGrid.binCount * 8 + layout.parameterCount * 4 + (layout.segments.map(\.count).max() ?? 0) * 4
         let replay = settings.windows.ranges.map {
             settings.quantiles.count * IntervalLadder.memoryBytes(parameterCount: layout.parameterCount, segmentCount: segments, windowLength: $0.count)
         }.max() ?? 0
@@ -159,47 +189,74 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
 
     // MARK: - First pass
 
-    static let emptyStats = crit_abs_stats(sum: 0, sum_squares: 0, min_bits: .max, max_bits: 0, zeros: 0)
-
-    public func observe(_ c: StepContext) { observeInChunks(c) }
+    public func observe(_ c: StepContext) {
+        guard beginStep(step: c.step) else { return }
+        for (i, chunk) in chunks.enumerated() {
+            observeChunk(i, chunk, thread: 0, update: c.update, parameters: c.parameters)
+        }
+        endStep(c)
+    }
 
     public func beginStep(step: Int) -> Bool {
         guard let w = windowIndex(of: step) else { return false }
         if records.count <= w { startRecord(w) }
         currentWindow = w
         currentStep = step
-        sawParameters = false
+        currentIsLastOfWindow = step == settings.windows.ranges[w].upperBound - 1
         return true
     }
 
-    public func observeChunk(segment s: Int, offset: Int, count n: Int, update: UnsafePointer<Float>,
+    /// Counts the chunk's |Δθ| into this thread's tables for its segment, with the chunk's own statistics
+    /// (runs on two threads at once: writes only per-chunk and per-thread state).
+    public func observeChunk(_ i: Int, _ c: StepChunk, thread: Int, update: UnsafePointer<Float>,
                              parameters: UnsafePointer<Float>?) {
-        let x = update + offset
-        crit_abs_log_histogram(x, n, segmentTables + s * 4 * LogGrid.binCount, &segmentStats[s])
-        records[currentWindow].updateReservoirs[s].offerMagnitudes(x, count: n)
-        if let p = parameters, currentStep == settings.windows.ranges[currentWindow].upperBound - 1 {
+        chunkStats[i] = .empty
+        crit_abs_log_histogram(update + c.offset, c.count, table(thread: thread, segment: c.segment), chunkStats + i)
+        chunkThread[i] = thread
+        chunkSawParameters[i] = false
+        if let p = parameters, currentIsLastOfWindow {
             // θ_{t+1} = θ_t + Δθ_t, the same Float32 addition the trainer makes.
             let t = theta.pointer
-            for i in offset..<(offset + n) { t[i] = p[i] + update[i] }
-            sawParameters = true
+            for k in c.offset..<(c.offset + c.count) { t[k] = p[k] + update[k] }
+            chunkSawParameters[i] = true
         }
     }
 
+    /// Combines the chunks in chunk order (so nothing depends on the threads' split): the tables' counts
+    /// into each segment's window histogram and this step's all-parameter counts, the statistics per
+    /// segment; then the reservoirs (in stream order), the per-step series and the entropy.
     public func endStep(_ c: StepContext) {
         let w = currentWindow
+        let segments = layout.segments.count
+        for s in 0..<segments { segmentStats[s] = .empty }
+        for k in 0..<(2 * segments) { tableStats[k] = .empty }
+        var sawParameters = false
+        for (i, chunk) in chunks.enumerated() {
+            segmentStats[chunk.segment].combine(chunkStats[i])
+            tableStats[chunkThread[i] * segments + chunk.segment].combine(chunkStats[i])
+            sawParameters = sawParameters || chunkSawParameters[i]
+        }
         var first = Int.max, last = -1, maxBits: UInt32 = 0
         var zeros: UInt64 = 0
         records[w].updateHistograms.withUnsafeMutableBufferPointer { hists in
-            for s in layout.segments.indices {
+            for s in 0..<segments {
+                for thread in 0..<2 {
+                    hists[s].absorbCounts(scratch: table(thread: thread, segment: s), touched: tableStats[thread * segments + s],
+                                          alsoInto: stepCounts)
+                }
                 let st = segmentStats[s]
-                hists[s].absorb(scratch: segmentTables + s * 4 * LogGrid.binCount, stats: st, alsoInto: stepCounts)
+                hists[s].absorbStatistics(st)
                 if st.zeros > 0 || st.min_bits != .max {
                     first = min(first, st.zeros > 0 ? 0 : Int(st.min_bits >> LogGrid.shift))
                     last = max(last, min(Int(st.max_bits >> LogGrid.shift), LogGrid.finiteBinCount - 1))
                 }
                 maxBits = max(maxBits, st.max_bits)
                 zeros += st.zeros
-                segmentStats[s] = UpdateStatisticsObserver.emptyStats
+            }
+        }
+        records[w].updateReservoirs.withUnsafeMutableBufferPointer { reservoirs in
+            for (s, seg) in layout.segments.enumerated() {
+                reservoirs[s].offerMagnitudes(c.update + seg.offset, count: seg.count)
             }
         }
         // Entropy of this step's |Δθ| over the grid (zeros as their own bin), then clear the step counts.

@@ -76,6 +76,15 @@ public struct LogHistogram: Codable, Equatable, Sendable {
     /// As `absorb(scratch:stats:)`, also adding the counts into `step` (a 4080-bin accumulator).
     public mutating func absorb(scratch: UnsafeMutablePointer<UInt32>, stats st: crit_abs_stats,
                                 alsoInto step: UnsafeMutablePointer<UInt64>?) {
+        absorbCounts(scratch: scratch, touched: st, alsoInto: step)
+        absorbStatistics(st)
+    }
+
+    /// Moves a kernel table's counts into this histogram (and into `step` when given), zeroing the table
+    /// over the bins that `touched` (the statistics of the values counted into that table) says were
+    /// used; the statistics themselves are not added (see `absorbStatistics`).
+    public mutating func absorbCounts(scratch: UnsafeMutablePointer<UInt32>, touched st: crit_abs_stats,
+                                      alsoInto step: UnsafeMutablePointer<UInt64>?) {
         let n = LogGrid.binCount
         guard st.zeros > 0 || st.min_bits != .max else { return }  // no values
         let first = st.zeros > 0 ? 0 : Int(st.min_bits >> LogGrid.shift)
@@ -85,20 +94,21 @@ public struct LogHistogram: Codable, Equatable, Sendable {
         }
         let last = min(top, LogGrid.finiteBinCount - 1)
         counts.withUnsafeMutableBufferPointer { c in
-            for b in first...max(first, last) {
-                let v = UInt64(scratch[b]) + UInt64(scratch[n + b]) + UInt64(scratch[2 * n + b]) + UInt64(scratch[3 * n + b])
-                c[b] &+= v
-                step?[b] &+= v
-                scratch[b] = 0; scratch[n + b] = 0; scratch[2 * n + b] = 0; scratch[3 * n + b] = 0
-            }
+            crit_log_table_drain(scratch, first, max(first, last), c.baseAddress!, step)
         }
+    }
+
+    /// Adds zeros, Σ, Σ², min and max of a kernel's statistics.
+    public mutating func absorbStatistics(_ st: crit_abs_stats) {
         zeros += st.zeros; sum += st.sum; sumOfSquares += st.sum_squares
         if st.min_bits != .max {
             let m = Float(bitPattern: st.min_bits)
             minimumPositive = min(minimumPositive ?? m, m)
         }
-        let m = Float(bitPattern: st.max_bits)
-        maximum = max(maximum ?? m, m)
+        if st.zeros > 0 || st.min_bits != .max {
+            let m = Float(bitPattern: st.max_bits)
+            maximum = max(maximum ?? m, m)
+        }
     }
 
     /// The non-empty bin range of positive values, or nil.
@@ -167,5 +177,18 @@ extension LogHistogram {
         let hasMax = try r.readBool(); let m = try r.readFloat()
         h.maximum = hasMax ? m : nil
         return h
+    }
+}
+
+extension crit_abs_stats {
+    /// Statistics of no values.
+    public static let empty = crit_abs_stats(sum: 0, sum_squares: 0, min_bits: .max, max_bits: 0, zeros: 0)
+
+    /// Adds the statistics of more values (Σ and Σ² in Double, in call order).
+    @inline(__always)
+    public mutating func combine(_ o: crit_abs_stats) {
+        sum += o.sum; sum_squares += o.sum_squares
+        min_bits = Swift.min(min_bits, o.min_bits); max_bits = Swift.max(max_bits, o.max_bits)
+        zeros += o.zeros
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Progress shown to a person while training (the CLI decides how).
@@ -64,6 +65,21 @@ public final class Trainer {
     /// All observers, when every one of them takes chunks (the fused path); nil otherwise.
     private let chunkedObservers: [ChunkedTrainingObserver]?
     private var activeChunked: [ChunkedTrainingObserver?]
+    /// Observers active in the current step (the first `activeCount` of `activeChunked`).
+    private var activeCount = 0
+    /// The fused pass's chunks, and each chunk's Σ Δθ² (summed in chunk order, so the total does not
+    /// depend on which thread took which chunk).
+    private let chunks: [StepChunk]
+    private let chunkSquares: UnsafeMutablePointer<Double>
+    /// The caller and one worker thread sharing the fused pass's chunks (the second core idles while
+    /// the trainer is outside BLAS).
+    private let pair: OpaquePointer?
+    /// Models at least this large share the fused pass between the two threads even without observers
+    /// (measured faster for `mlp-large`, docs/benchmarks.md); smaller ones keep it on one thread unless observers
+    /// run, since moving θ and g between the cores' caches costs more than half of a few-µs pass.
+    static let sharedPassMinimum = 1 << 20
+    /// Whether `pair` is this trainer's own (serial) pair rather than the process's shared one.
+    private let ownsPair: Bool
     private let batchInput: FloatBuffer
     private var batchLabels: [Int32]
     private let evalBatch: Int
@@ -92,6 +108,11 @@ public final class Trainer {
                       resume: resume, metricsBufferRows: metricsBufferRows)
     }
 
+    deinit {
+        if ownsPair { crit_pair_destroy(pair) }
+        chunkSquares.deallocate()
+    }
+
     private init(config: TrainConfig, data: DatasetPair, runPath: String, observers given: [TrainingObserver],
                  makeObservers: (ParameterLayout, Int) throws -> [TrainingObserver],
                  resume: Bool, metricsBufferRows: Int) throws {
@@ -118,6 +139,16 @@ public final class Trainer {
         batchLabels = [Int32](repeating: 0, count: maxBatch)
         sampler = BatchSampler(datasetSize: data.train.count, batchSize: batchSize, seed: config.seed)
         created = ISO8601DateFormatter().string(from: Date())
+        chunks = StepChunks.table(network.layout)
+        chunkSquares = .allocate(capacity: max(chunks.count, 1))
+        chunkSquares.initialize(repeating: 0, count: max(chunks.count, 1))
+        // Two threads share the fused pass only when BLAS's threads are the same shared worker (otherwise
+        // OpenBLAS's idle thread and ours would fight over the second core; measured, see docs/benchmarks.md).
+        // With more than two BLAS threads the pair would start extra threads per GEMM, so it is kept to the
+        // two-thread configuration (this project's 2-core target).
+        let shared = BLAS.threads == 2 && BLAS.shareWorker()
+        pair = shared ? crit_pair_shared() : crit_pair_create(0, 0)
+        ownsPair = !shared
 
         try FileManager.default.createDirectory(atPath: runPath, withIntermediateDirectories: true)
         if resume {
@@ -284,21 +315,20 @@ public final class Trainer {
         let u = update.pointer, theta = network.parameters.pointer, g = network.gradients.pointer
         optimizer.beginStep()
         if replayingFor == nil, let chunked = chunkedObservers {
-            // Fused path: per chunk, Δθ then observers then θ += Δθ (all observers take chunks).
-            var active = 0
-            for (i, o) in chunked.enumerated() where o.beginStep(step: step) { activeChunked[i] = o; active += 1 }
+            // Fused path: per chunk, Δθ then observers then θ += Δθ (all observers take chunks), the
+            // chunks shared between this thread and the pair's worker (`runChunks`) when observers run
+            // or the model is large.
+            activeCount = 0
+            for o in chunked where o.beginStep(step: step) { activeChunked[activeCount] = o; activeCount += 1 }
+            crit_pair_run(pair, chunks.count, activeCount > 0 || network.layout.parameterCount >= Trainer.sharedPassMinimum ? 1 : 0, { context, thread in
+                Unmanaged<Trainer>.fromOpaque(context!).takeUnretainedValue().runChunks(thread: Int(thread))
+            }, Unmanaged.passUnretained(self).toOpaque())
             var sq = 0.0
-            StepChunks.forEach(network.layout) { s, offset, n in
-                sq += optimizer.computeUpdate(gradients: g, update: u, range: offset..<(offset + n))
-                for i in 0..<active {
-                    activeChunked[i]!.observeChunk(segment: s, offset: offset, count: n, update: u, parameters: theta)
-                }
-                VectorMath.add(u + offset, into: theta + offset, count: n)
-            }
+            for i in 0..<chunks.count { sq += chunkSquares[i] }
             guard sq.isFinite else { throw try nonFinite("the update Δθ contains a non-finite value (Σ Δθ² = \(sq))", epoch: epoch) }
             let context = StepContext(step: step, epoch: epoch, loss: l, updateSquaredNorm: sq,
                                       update: u, parameters: nil, layout: network.layout)
-            for i in 0..<active { activeChunked[i]!.endStep(context); activeChunked[i] = nil }
+            for i in 0..<activeCount { activeChunked[i]!.endStep(context); activeChunked[i] = nil }
         } else {
             var sq = 0.0
             StepChunks.forEach(network.layout) { _, offset, n in
@@ -317,6 +347,24 @@ public final class Trainer {
         step += 1
         lastTrainLoss = l
         return (epoch, l, Double(correct) / Double(b))
+    }
+
+    /// The fused elementwise pass on one thread: claims chunks of the step until none is left; for each,
+    /// Δθ from the optimizer, the active observers, then θ += Δθ. Runs on the caller (thread 0) and the
+    /// pair's worker (thread 1) at once; chunks are disjoint, and every shared value written here is per
+    /// chunk, so the step's results do not depend on the split.
+    private func runChunks(thread: Int) {
+        let u = update.pointer, theta = network.parameters.pointer, g = network.gradients.pointer
+        while true {
+            let i = crit_pair_claim(pair)
+            guard i >= 0 else { return }
+            let c = chunks[i]
+            chunkSquares[i] = optimizer.computeUpdate(gradients: g, update: u, range: c.offset..<(c.offset + c.count))
+            for k in 0..<activeCount {
+                activeChunked[k]!.observeChunk(i, c, thread: thread, update: u, parameters: theta)
+            }
+            VectorMath.add(u + c.offset, into: theta + c.offset, count: c.count)
+        }
     }
 
     /// Mean loss and accuracy over the whole test set, in chunks of max(batch size, 256) samples.

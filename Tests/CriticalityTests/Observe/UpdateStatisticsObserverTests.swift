@@ -10,10 +10,10 @@ final class UpdateRecorder: ChunkedTrainingObserver {
     var memoryBytes: Int { rows.count * 4 }
     var onStep: ((Int) -> Void)?
     func beginStep(step: Int) -> Bool { onStep?(step); return true }
-    func observeChunk(segment: Int, offset: Int, count: Int, update: UnsafePointer<Float>, parameters: UnsafePointer<Float>?) {
-        rows.append(contentsOf: UnsafeBufferPointer(start: update + offset, count: count))
+    func observeChunk(_ index: Int, _ chunk: StepChunk, thread: Int, update: UnsafePointer<Float>, parameters: UnsafePointer<Float>?) {}
+    func endStep(_ context: StepContext) {
+        rows.append(contentsOf: UnsafeBufferPointer(start: context.update, count: context.layout.parameterCount))
     }
-    func endStep(_ context: StepContext) {}
     func observe(_ c: StepContext) { observeInChunks(c) }
     func saveState(to directory: String) throws {}
     func restoreState(from directory: String) throws {}
@@ -227,5 +227,46 @@ final class UpdateStatisticsObserverTests: XCTestCase {
             print(c[0], bool(np.all(np.diff(c)<=0)), round(float(n.sum()),9), len(x), i.dtype, len(e), s['windows'][0]['timing'][1]['realized_fraction']>0)
             """)
         XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "1.0 True 1.0 100 uint64 40 True")
+    }
+}
+
+final class UpdateStatisticsThreadSplitTests: XCTestCase {
+    /// The observer's results do not depend on which thread took which chunk (the trainer shares chunks
+    /// between two threads): chunks spread over threads 0 and 1 at random, in shuffled order, give the
+    /// same histograms, statistics, entropies and reservoirs as all chunks on thread 0 in order.
+    func testChunkThreadSplitDoesNotChangeResults() throws {
+        var layout = ParameterLayout()
+        layout.append(layer: "fc1", kind: "weight", shape: [3 * StepChunks.size + 100])
+        layout.append(layer: "fc1", kind: "bias", shape: [77])
+        layout.append(layer: "fc2", kind: "weight", shape: [StepChunks.size + 5])
+        let p = layout.parameterCount, steps = 6
+        var rng = RNG(seed: 9, stream: .sampling)
+        let m = (0..<(p * steps)).map { i in i % 97 == 0 ? Float(0) : Float(rng.normal() * 1e-3 * _exp(2 * rng.normal())) }
+        var settings = UpdateStatisticsSettings()
+        settings.windows = StepWindows(ranges: [0..<steps])
+        settings.reservoirSize = 1000
+        let serial = UpdateStatisticsObserver(layout: layout, settings: settings)
+        let split = UpdateStatisticsObserver(layout: layout, settings: settings)
+        let chunks = StepChunks.table(layout)
+        XCTAssertGreaterThan(chunks.count, 4)
+        m.withUnsafeBufferPointer { buf in
+            for s in 0..<steps {
+                let u = buf.baseAddress! + s * p
+                let context = StepContext(step: s, epoch: 0, loss: 1, updateSquaredNorm: 1, update: u, parameters: nil, layout: layout)
+                serial.observe(context)
+                XCTAssertTrue(split.beginStep(step: s))
+                var order = Array(chunks.indices)
+                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.uniformInt(below: i + 1)) }
+                for i in order { split.observeChunk(i, chunks[i], thread: rng.uniformInt(below: 2), update: u, parameters: nil) }
+                split.endStep(context)
+            }
+        }
+        XCTAssertEqual(serial.records.count, 1)
+        let a = serial.records[0], b = split.records[0]
+        XCTAssertEqual(a.updateHistograms, b.updateHistograms)
+        XCTAssertEqual(a.entropies, b.entropies)
+        XCTAssertEqual(a.updateMaxima, b.updateMaxima)
+        for (x, y) in zip(a.updateReservoirs, b.updateReservoirs) { XCTAssertEqual(x.values, y.values) }
+        XCTAssertEqual(a.updateHistograms.reduce(UInt64(0)) { $0 + $1.total }, UInt64(p * steps))
     }
 }
