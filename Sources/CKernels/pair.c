@@ -24,7 +24,6 @@ struct crit_pair {
     crit_pair_job job;
     void *context;
     _Atomic int busy;  // a caller is inside crit_pair_run / crit_pair_run_split
-    _Atomic uint64_t worker_jobs;
     uint64_t generation;
     _Atomic long worker_tid;
     int spin_us;
@@ -71,7 +70,6 @@ static void *worker_main(void *arg) {
         if ((st & 3) != POSTED) continue;  // withdrawn (or already finished) before we woke up
         if (!atomic_compare_exchange_strong(&p->state, &st, st | TAKEN)) continue;
         p->job(p->context, 1);
-        atomic_fetch_add_explicit(&p->worker_jobs, 1, memory_order_relaxed);
         atomic_store_explicit(&p->state, (st & ~(uint64_t)3) | DONE, memory_order_release);
     }
     return NULL;
@@ -177,9 +175,6 @@ long crit_pair_claim(crit_pair *p) {
     return i < p->items ? i : -1;
 }
 
-uint64_t crit_pair_worker_jobs(const crit_pair *p) {
-    return atomic_load_explicit(&((crit_pair *)p)->worker_jobs, memory_order_relaxed);
-}
 
 static crit_pair *_Atomic shared_pair;
 

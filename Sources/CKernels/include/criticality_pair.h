@@ -71,8 +71,6 @@ int crit_pair_blas_supported(void);
 /// increasing order.
 long crit_pair_claim(crit_pair *pair);
 
-/// Jobs the worker took part in since the pair was created (for benchmarks and tests).
-uint64_t crit_pair_worker_jobs(const crit_pair *pair);
 
 #ifdef __cplusplus
 }

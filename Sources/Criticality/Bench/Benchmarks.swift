@@ -193,7 +193,7 @@ public enum Benchmarks {
         let times = (0..<repeats).map { _ in
             seconds {
                 for _ in 0..<steps {
-                    o.observeInChunks(StepContext(step: step, epoch: 0, loss: 1, updateSquaredNorm: 1, update: u.pointer,
+                    o.observe(StepContext(step: step, epoch: 0, loss: 1, updateSquaredNorm: 1, update: u.pointer,
                                                   parameters: p.pointer, layout: layout))
                     step += 1
                 }

@@ -90,15 +90,7 @@ public enum StepChunks {
     /// shorter); chunks never straddle segments.
     public static func table(_ layout: ParameterLayout) -> [StepChunk] {
         var chunks: [StepChunk] = []
-        for (s, seg) in layout.segments.enumerated() {
-            var start = seg.offset
-            let end = seg.offset + seg.count
-            while start < end {
-                let n = min(size, end - start)
-                chunks.append(StepChunk(segment: s, offset: start, count: n))
-                start += n
-            }
-        }
+        forEach(layout) { chunks.append(StepChunk(segment: $0, offset: $1, count: $2)) }
         return chunks
     }
 
@@ -114,17 +106,5 @@ public enum StepChunks {
                 start += n
             }
         }
-    }
-}
-
-extension ChunkedTrainingObserver {
-    /// Shows a whole step through the chunked interface, on the calling thread (the path for replays and
-    /// external updates).
-    public func observeInChunks(_ c: StepContext) {
-        guard beginStep(step: c.step) else { return }
-        for (i, chunk) in StepChunks.table(c.layout).enumerated() {
-            observeChunk(i, chunk, thread: 0, update: c.update, parameters: c.parameters)
-        }
-        endStep(c)
     }
 }

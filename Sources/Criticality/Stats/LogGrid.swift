@@ -70,13 +70,7 @@ public struct LogHistogram: Codable, Equatable, Sendable {
     /// Moves a kernel's scratch table and statistics into this histogram and zeroes the scratch over
     /// the bins the statistics say were touched.
     public mutating func absorb(scratch: UnsafeMutablePointer<UInt32>, stats st: crit_abs_stats) {
-        absorb(scratch: scratch, stats: st, alsoInto: nil)
-    }
-
-    /// As `absorb(scratch:stats:)`, also adding the counts into `step` (a 4080-bin accumulator).
-    public mutating func absorb(scratch: UnsafeMutablePointer<UInt32>, stats st: crit_abs_stats,
-                                alsoInto step: UnsafeMutablePointer<UInt64>?) {
-        absorbCounts(scratch: scratch, touched: st, alsoInto: step)
+        absorbCounts(scratch: scratch, touched: st, alsoInto: nil)
         absorbStatistics(st)
     }
 

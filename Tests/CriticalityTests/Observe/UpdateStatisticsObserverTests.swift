@@ -14,7 +14,7 @@ final class UpdateRecorder: ChunkedTrainingObserver {
     func endStep(_ context: StepContext) {
         rows.append(contentsOf: UnsafeBufferPointer(start: context.update, count: context.layout.parameterCount))
     }
-    func observe(_ c: StepContext) { observeInChunks(c) }
+    func observe(_ c: StepContext) { endStep(c) }
     func saveState(to directory: String) throws {}
     func restoreState(from directory: String) throws {}
     func finish(into directory: String, finalParameters: UnsafePointer<Float>?) throws -> [String] { [] }
