@@ -14,6 +14,10 @@ public struct BenchReport: Codable, Sendable {
     public struct ModelResult: Codable, Sendable {
         public var model: String
         public var batchSize: Int
+        /// The training data: `fashion-mnist` when installed (28×28 models), otherwise random pixels
+        /// of the model's input shape (`synthetic`, `synthetic-cifar`). Real images matter for the
+        /// tracked rate: their always-black pixels give exact-zero updates, as in a real run.
+        public var dataset: String
         /// Median over repeats of training steps per second (forward, backward, optimizer, θ += Δθ).
         public var stepsPerSecond: Double
         /// Every repeat, for the spread.
@@ -24,7 +28,9 @@ public struct BenchReport: Codable, Sendable {
         /// Heap allocations per training step (nil unless run under bench/malloc_count.so).
         public var allocationsPerStep: Double?
         /// Median steps/s with the update-statistics observer recording every step (first pass), timed
-        /// in alternation with the plain repeats in the same process.
+        /// in alternation with the plain repeats in the same process. The timed steps fall in consecutive
+        /// windows of `Benchmarks.stageLength` steps (the paper's stage length), so each window's set-up
+        /// and its samples' per-step cost are those of a real run.
         public var trackedStepsPerSecond: Double?
         public var trackedStepsPerSecondRepeats: [Double]?
         /// tracked time per step / plain time per step − 1.
@@ -34,14 +40,14 @@ public struct BenchReport: Codable, Sendable {
         /// Tracker memory (bytes) for a 10,000-step window.
         public var trackerMemoryBytes: Int?
         enum CodingKeys: String, CodingKey {
-            case model, batchSize = "batch_size", stepsPerSecond = "steps_per_second"
+            case model, batchSize = "batch_size", dataset, stepsPerSecond = "steps_per_second"
             case stepsPerSecondRepeats = "steps_per_second_repeats", gflopPerStep = "gflop_per_step", gflops
             case allocationsPerStep = "allocations_per_step", trackedStepsPerSecond = "tracked_steps_per_second"
             case trackedStepsPerSecondRepeats = "tracked_steps_per_second_repeats", trackingOverhead = "tracking_overhead"
             case trackedAllocationsPerStep = "tracked_allocations_per_step", trackerMemoryBytes = "tracker_memory_bytes"
         }
     }
-    public var schemaVersion = 1
+    public var schemaVersion = 2
     public var blas: BLASInfo
     public var cores: Int
     /// Clock assumed for the peak (from /proc/cpuinfo).
@@ -128,22 +134,22 @@ public enum Benchmarks {
         var plainConfig = config
         plainConfig.updates = nil
         let plain = try Trainer(config: plainConfig, data: data, runPath: base + "/plain")
+        // Warm-up and calibration: how many steps fill one repeat.
+        var n = 0
+        let warm = try seconds { while n < 5 { _ = try plain.trainStep(); n += 1 } }
+        let perRepeat = max(5, Int(secondsPerRepeat / max(warm / 5, 1e-7)))
         var tracker: Trainer?
         var memory: Int?
         if tracked {
             var settings = UpdateStatisticsSettings()
-            settings.windows = StepWindows(ranges: [0..<100_000_000])
+            settings.windows = stageWindows(covering: 5 + perRepeat * repeats)
             let observer = UpdateStatisticsObserver(layout: plain.network.layout, settings: settings)
             var sized = settings
-            sized.windows = StepWindows(ranges: [0..<10_000])
+            sized.windows = StepWindows(ranges: [0..<stageLength])
             memory = UpdateStatisticsObserver(layout: plain.network.layout, settings: sized).memoryBytes
             tracker = try Trainer(config: plainConfig, data: data, runPath: base + "/tracked", observers: [observer])
+            for _ in 0..<5 { _ = try tracker?.trainStep() }
         }
-        // Warm-up and calibration: how many steps fill one repeat.
-        var n = 0
-        let warm = try seconds { while n < 5 { _ = try plain.trainStep(); n += 1 } }
-        for _ in 0..<5 { _ = try tracker?.trainStep() }
-        let perRepeat = max(5, Int(secondsPerRepeat / max(warm / 5, 1e-7)))
         func time(_ t: Trainer) throws -> (rate: Double, allocations: Double?) {
             let before = AllocationCounter.count
             let s = try seconds { for _ in 0..<perRepeat { _ = try t.trainStep() } }
@@ -163,7 +169,7 @@ public enum Benchmarks {
         let b = plain.batchSize
         let gflop = config.model.trainingFLOPsPerSample(sampleShape: data.train.sampleShape) * Double(b) / 1e9
         let sps = median(rates)
-        var result = BenchReport.ModelResult(model: config.model.model, batchSize: b, stepsPerSecond: sps,
+        var result = BenchReport.ModelResult(model: config.model.model, batchSize: b, dataset: config.dataset, stepsPerSecond: sps,
                                              stepsPerSecondRepeats: rates, gflopPerStep: gflop, gflops: gflop * sps,
                                              allocationsPerStep: allocations)
         if tracked {
@@ -177,14 +183,22 @@ public enum Benchmarks {
         return result
     }
 
+    /// Length of a training stage in the paper (stage 1 = steps 0–10,000): the benchmark's window length.
+    public static let stageLength = 10_000
+
+    /// Consecutive windows of `stageLength` steps from step 0 that cover `steps` steps.
+    static func stageWindows(covering steps: Int) -> StepWindows {
+        StepWindows(ranges: stride(from: 0, to: max(steps, 1), by: stageLength).map { $0..<($0 + stageLength) })
+    }
+
     /// Seconds per step of the update-statistics observer alone (chunked path, recording window),
-    /// fed a fixed random update of `layout`'s size; median of `repeats` runs of `steps` steps (default:
-    /// about 2·10⁸ parameter-updates per run, at most 2,000 steps, so the reservoirs reach the sparse
-    /// selection regime of a long window).
+    /// fed a fixed random update of `layout`'s size (no exact zeros) in consecutive `stageLength`-step
+    /// windows; median of `repeats` runs of `steps` steps (default: about 2·10⁸ parameter-updates per
+    /// run, at most 2,000 steps).
     public static func observerAlone(layout: ParameterLayout, steps: Int? = nil, repeats: Int = 5) -> Double {
         let steps = steps ?? max(20, min(2000, 200_000_000 / max(layout.parameterCount, 1)))
         var settings = UpdateStatisticsSettings()
-        settings.windows = StepWindows(ranges: [0..<100_000_000])
+        settings.windows = stageWindows(covering: steps * repeats)
         let o = UpdateStatisticsObserver(layout: layout, settings: settings)
         let u = FloatBuffer(count: layout.parameterCount), p = FloatBuffer(count: layout.parameterCount)
         var rng = RNG(seed: 3, stream: .sampling)

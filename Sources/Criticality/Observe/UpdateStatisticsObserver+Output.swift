@@ -89,7 +89,7 @@ extension UpdateStatisticsObserver {
                 for s in scope.segments { hist.merge(rec.updateHistograms[s]) }
                 var rng = RNG(seed: settings.seed, stream: .reservoir, index: UInt64(1_000_000 + w * 1000 + i))
                 let sample = scope.segments.count == 1 ? rec.updateReservoirs[scope.segments[0]].values
-                    : ReservoirSample.union(scope.segments.map { rec.updateReservoirs[$0] }, capacity: settings.reservoirSize, rng: &rng)
+                    : UniformSample.union(scope.segments.map { rec.updateReservoirs[$0] }, capacity: settings.reservoirSize, rng: &rng)
                 try writeMagnitudes(prefix: "update_\(scope.name)", hist: hist, linear: replay?.updateLinear[i],
                                     write: write)
                 try write("update_\(scope.name)_reservoir.npy", sample)
@@ -100,7 +100,7 @@ extension UpdateStatisticsObserver {
                     var h = LogHistogram()
                     for s in scope.segments { h.merge(ph[s]) }
                     let ps = scope.segments.count == 1 ? pr[scope.segments[0]].values
-                        : ReservoirSample.union(scope.segments.map { pr[$0] }, capacity: settings.reservoirSize, rng: &rng)
+                        : UniformSample.union(scope.segments.map { pr[$0] }, capacity: settings.reservoirSize, rng: &rng)
                     try writeMagnitudes(prefix: "param_\(scope.name)", hist: h, linear: pl[i], write: write)
                     try write("param_\(scope.name)_reservoir.npy", ps)
                     summary.parameter = magnitudes(h, sample: ps.count)

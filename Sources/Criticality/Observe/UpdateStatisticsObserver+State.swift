@@ -35,13 +35,13 @@ extension UpdateStatisticsObserver {
                 throw CriticalityError(.corruptFile, "\(path): window \(a):\(b) is not one of this run's windows (\(settings.windows))")
             }
             let hists = try (0..<segments).map { _ in try LogHistogram.read(from: &r) }
-            let reservoirs = try (0..<segments).map { _ in try ReservoirSample.read(from: &r) }
+            let reservoirs = try (0..<segments).map { _ in try UniformSample.read(from: &r) }
             var rec = WindowRecord(range: a..<b, updateHistograms: hists, updateReservoirs: reservoirs)
             rec.losses = try r.readDoubles(); rec.updateNorms = try r.readDoubles()
             rec.updateMaxima = try r.readDoubles(); rec.entropies = try r.readDoubles()
             if try r.readBool() {
                 rec.parameterHistograms = try (0..<segments).map { _ in try LogHistogram.read(from: &r) }
-                rec.parameterReservoirs = try (0..<segments).map { _ in try ReservoirSample.read(from: &r) }
+                rec.parameterReservoirs = try (0..<segments).map { _ in try UniformSample.read(from: &r) }
                 rec.parameterLinear = try scopes.map { _ in
                     var l = LinearHistogram(maximum: try r.readDouble(), bins: settings.linearBins)
                     l.counts = try r.readArray(UInt64.self)

@@ -5,7 +5,7 @@ import Foundation
 public struct UpdateStatisticsSettings: Codable, Equatable, Sendable {
     /// Training stages (effective, i.e. already clipped to the run).
     public var windows: StepWindows = .paperDefault
-    /// Size of each scope's uniform reservoir sample.
+    /// Size of each scope's uniform sample (`UniformSample`; the files keep the name "reservoir").
     public var reservoirSize: Int = 100_000
     /// Target fractions q of large updates (Fig. 5: top 0.5% and 1%).
     public var quantiles: [Double] = [0.005, 0.01]
@@ -27,7 +27,8 @@ public struct UpdateStatisticsSettings: Codable, Equatable, Sendable {
 /// - per step and segment, one fused kernel adds |Δθ| to a `LogGrid` histogram with exact zeros, min,
 ///   max, Σ and Σ² (`crit_abs_log_histogram`; chunks counted on two threads into per-thread tables with
 ///   per-chunk statistics, combined in chunk order at the step's end), and the values are offered to a
-///   uniform reservoir (Algorithm L, O(selected) work per step);
+///   uniform sample of the window planned when it opens (`UniformSample`: only the ~k/steps selected
+///   values per step are touched);
 /// - per step: training loss, ‖Δθ‖₂, max |Δθ| and the Shannon entropy (nats) of the step's |Δθ|
 ///   over the grid's bins, exact zeros as one more bin (SI Fig. S12);
 /// - at a window's last step: the same statistics of |θ| after that step's update.
@@ -49,14 +50,14 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
     struct WindowRecord {
         var range: Range<Int>
         var updateHistograms: [LogHistogram]
-        var updateReservoirs: [ReservoirSample]
+        var updateReservoirs: [UniformSample]
         var losses: [Double] = []
         var updateNorms: [Double] = []
         var updateMaxima: [Double] = []
         var entropies: [Double] = []
         /// |θ| after the window's last update (nil until then, or when θ is not available).
         var parameterHistograms: [LogHistogram]?
-        var parameterReservoirs: [ReservoirSample]?
+        var parameterReservoirs: [UniformSample]?
         var parameterLinear: [LinearHistogram]?
     }
 
@@ -156,8 +157,9 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         segmentTables + (thread * layout.segments.count + s) * UpdateStatisticsObserver.tableSize
     }
 
-    /// Bytes held: the first pass's state for every window (histograms, reservoirs, per-step series)
-    /// plus working buffers, and the largest replay's ladder and histograms (allocated only during replay).
+    /// Bytes held: the first pass's state for every window (histograms, samples, per-step series)
+    /// plus working buffers, the open window's sample plans (8 bytes per planned position, released when
+    /// the window ends), and the largest replay's ladder and histograms (allocated only during replay).
     public var memoryBytes: Int {
         let segments = layout.segments.count
         let perWindowFixed = 2 * segments * (LogGrid.finiteBinCount * 8 + settings.reservoirSize * 4)
@@ -166,7 +168,8 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         let replay = settings.windows.ranges.map {
             settings.quantiles.count * IntervalLadder.memoryBytes(parameterCount: layout.parameterCount, segmentCount: segments, windowLength: $0.count)
         }.max() ?? 0
-        return settings.windows.ranges.count * perWindowFixed + series + working + replay
+        let plans = segments * settings.reservoirSize * 8
+        return settings.windows.ranges.count * perWindowFixed + series + working + plans + replay
     }
 
     private func windowIndex(of step: Int) -> Int? {
@@ -175,9 +178,9 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
 
     private func startRecord(_ w: Int) {
         let range = settings.windows.ranges[w]
-        let reservoirs = layout.segments.indices.map {
-            ReservoirSample(capacity: settings.reservoirSize,
-                            rng: RNG(seed: settings.seed, stream: .reservoir, index: UInt64(w * 100_000 + $0)))
+        let reservoirs = layout.segments.enumerated().map { s, seg in
+            UniformSample(capacity: settings.reservoirSize, streamLength: UInt64(range.count) * UInt64(seg.count),
+                          rng: RNG(seed: settings.seed, stream: .reservoir, index: UInt64(w * 100_000 + s)))
         }
         var r = WindowRecord(range: range, updateHistograms: layout.segments.map { _ in LogHistogram() },
                              updateReservoirs: reservoirs)
@@ -236,22 +239,15 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
             tableStats[chunkThread[i] * segments + chunk.segment].combine(chunkStats[i])
             sawParameters = sawParameters || chunkSawParameters[i]
         }
-        var first = Int.max, last = -1, maxBits: UInt32 = 0
-        var zeros: UInt64 = 0
+        var step = crit_abs_stats.empty
         records[w].updateHistograms.withUnsafeMutableBufferPointer { hists in
             for s in 0..<segments {
                 for thread in 0..<2 {
                     hists[s].absorbCounts(scratch: table(thread: thread, segment: s), touched: tableStats[thread * segments + s],
                                           alsoInto: stepCounts)
                 }
-                let st = segmentStats[s]
-                hists[s].absorbStatistics(st)
-                if st.zeros > 0 || st.min_bits != .max {
-                    first = min(first, st.zeros > 0 ? 0 : Int(st.min_bits >> LogGrid.shift))
-                    last = max(last, min(Int(st.max_bits >> LogGrid.shift), LogGrid.finiteBinCount - 1))
-                }
-                maxBits = max(maxBits, st.max_bits)
-                zeros += st.zeros
+                hists[s].absorbStatistics(segmentStats[s])
+                step.combine(segmentStats[s])
             }
         }
         records[w].updateReservoirs.withUnsafeMutableBufferPointer { reservoirs in
@@ -259,17 +255,19 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
                 reservoirs[s].offerMagnitudes(c.update + seg.offset, count: seg.count)
             }
         }
-        // Entropy of this step's |Δθ| over the grid (zeros as their own bin), then clear the step counts.
+        // Entropy of this step's |Δθ| over the grid (zeros as their own bin), then clear the step counts
+        // (over the bins they can occupy: bin 0 for zeros, and the range of the non-zero values).
         var entropy = 0.0
-        if last >= 0 {
-            var n: UInt64 = 0
-            for b in first...last { n += stepCounts[b] }
-            entropy = EntropyTable.shared.entropy(counts: stepCounts, range: first...last, zeros: zeros, total: n)
-            for b in first...last { stepCounts[b] = 0 }
+        if let touched = LogGrid.touchedBins(step) {
+            var n: UInt64 = touched.zeroBinAlone ? stepCounts[0] : 0
+            for b in touched.range { n += stepCounts[b] }
+            entropy = EntropyTable.shared.entropy(counts: stepCounts, range: touched.range, zeros: step.zeros, total: n)
+            if touched.zeroBinAlone { stepCounts[0] = 0 }
+            for b in touched.range { stepCounts[b] = 0 }
         }
         records[w].losses.append(c.loss)
         records[w].updateNorms.append(c.updateSquaredNorm.squareRoot())
-        records[w].updateMaxima.append(Double(Float(bitPattern: maxBits)))
+        records[w].updateMaxima.append(Double(Float(bitPattern: step.max_bits)))
         records[w].entropies.append(entropy)
         if sawParameters { recordParameters(window: w) }
     }
@@ -278,13 +276,13 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
     private func recordParameters(window w: Int) {
         let t = theta.pointer
         var hists: [LogHistogram] = []
-        var reservoirs: [ReservoirSample] = []
+        var reservoirs: [UniformSample] = []
         for (s, seg) in layout.segments.enumerated() {
             var h = LogHistogram()
             h.add(t + seg.offset, count: seg.count, scratch: scratch)
             hists.append(h)
-            var r = ReservoirSample(capacity: settings.reservoirSize,
-                                    rng: RNG(seed: settings.seed, stream: .reservoir, index: UInt64(w * 100_000 + 50_000 + s)))
+            var r = UniformSample(capacity: settings.reservoirSize, streamLength: UInt64(seg.count),
+                                  rng: RNG(seed: settings.seed, stream: .reservoir, index: UInt64(w * 100_000 + 50_000 + s)))
             r.offerMagnitudes(t + seg.offset, count: seg.count)
             reservoirs.append(r)
         }

@@ -14,7 +14,9 @@ public final class EntropyTable: @unchecked Sendable {
         c < UInt64(size) ? cLogC[Int(c)] : Double(c) * _log(Double(c))
     }
 
-    /// Entropy of `counts[range]` (total `total`), bin 0's `zeros` split off as a bin of their own.
+    /// Entropy of `counts[range]` and `zeros` exact zeros as a bin of their own (total `total`, zeros
+    /// included). When `range` holds bin 0, the zeros are part of `counts[0]` and are split off from it;
+    /// otherwise they are counted apart from `range`.
     public func entropy(counts: UnsafePointer<UInt64>, range: ClosedRange<Int>, zeros: UInt64, total: UInt64) -> Double {
         guard total > 0 else { return 0 }
         var s = cLogCValue(zeros)

@@ -33,6 +33,17 @@ public enum LogGrid {
     }
 
     public static func width(_ b: Int) -> Double { edge(b + 1) - edge(b) }
+
+    /// The finite bins that values with statistics `st` can occupy: `range` from the smallest non-zero
+    /// value's bin (bin 0 when there are only zeros) to the largest's, clamped to the finite bins, and
+    /// `zeroBinAlone` when exact zeros sit in bin 0 below that range. Nil when there are no finite values.
+    @inline(__always)
+    public static func touchedBins(_ st: crit_abs_stats) -> (range: ClosedRange<Int>, zeroBinAlone: Bool)? {
+        let first = st.min_bits == .max ? finiteBinCount : Int(st.min_bits >> shift)
+        guard first < finiteBinCount else { return st.zeros > 0 ? (0...0, false) : nil }  // zeros only, or none
+        let last = min(Int(st.max_bits >> shift), finiteBinCount - 1)
+        return (first...last, st.zeros > 0 && first > 0)
+    }
 }
 
 /// A histogram of magnitudes on the `LogGrid` with exact companion statistics.
@@ -76,19 +87,20 @@ public struct LogHistogram: Codable, Equatable, Sendable {
 
     /// Moves a kernel table's counts into this histogram (and into `step` when given), zeroing the table
     /// over the bins that `touched` (the statistics of the values counted into that table) says were
-    /// used; the statistics themselves are not added (see `absorbStatistics`).
+    /// used — bin 0 if there were zeros, and the bins from the smallest to the largest non-zero value
+    /// (the gap between them is never read: with exact zeros, as from always-black pixels, it spans
+    /// most of the grid's lower half); the statistics themselves are not added (see `absorbStatistics`).
     public mutating func absorbCounts(scratch: UnsafeMutablePointer<UInt32>, touched st: crit_abs_stats,
                                       alsoInto step: UnsafeMutablePointer<UInt64>?) {
         let n = LogGrid.binCount
-        guard st.zeros > 0 || st.min_bits != .max else { return }  // no values
-        let first = st.zeros > 0 ? 0 : Int(st.min_bits >> LogGrid.shift)
-        let top = Int(st.max_bits >> LogGrid.shift)
-        if top >= LogGrid.finiteBinCount {  // Inf/NaN: never counted (the trainer stops on them); clear them
+        if st.min_bits != .max && Int(st.max_bits >> LogGrid.shift) >= LogGrid.finiteBinCount {
+            // Inf/NaN: never counted (the trainer stops on them); clear them
             for b in LogGrid.finiteBinCount..<n { scratch[b] = 0; scratch[n + b] = 0; scratch[2 * n + b] = 0; scratch[3 * n + b] = 0 }
         }
-        let last = min(top, LogGrid.finiteBinCount - 1)
+        guard let touched = LogGrid.touchedBins(st) else { return }  // no finite values
         counts.withUnsafeMutableBufferPointer { c in
-            crit_log_table_drain(scratch, first, max(first, last), c.baseAddress!, step)
+            if touched.zeroBinAlone { crit_log_table_drain(scratch, 0, 0, c.baseAddress!, step) }
+            crit_log_table_drain(scratch, touched.range.lowerBound, touched.range.upperBound, c.baseAddress!, step)
         }
     }
 

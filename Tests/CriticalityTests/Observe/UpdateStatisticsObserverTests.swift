@@ -27,7 +27,8 @@ final class UpdateStatisticsObserverTests: XCTestCase {
         var rng = RNG(seed: 21, stream: .sampling)
         var m = (0..<(t * p)).map { _ in Float(rng.normal() / max(rng.uniformDouble(), 1e-3).squareRoot() * 1e-3) }
         for s in [10, 13, 50] { m[s * p] = 10 }
-        for k in 0..<p where k % 17 == 0 { m[3 * p + k] = 0 }
+        // exact zeros (as from always-black pixels), also inside the windows the tests use
+        for s in [3, 20] { for k in 0..<p where k % 17 == 0 { m[s * p + k] = 0 } }
         return m
     }
 
@@ -121,6 +122,10 @@ final class UpdateStatisticsObserverTests: XCTestCase {
         var all = LogHistogram()
         for hist in rec.updateHistograms { all.merge(hist) }
         XCTAssertEqual(all.total, UInt64(40 * p))
+        var expected = [UInt64](repeating: 0, count: LogGrid.finiteBinCount)
+        for s in 5..<45 { for k in 0..<p { expected[LogGrid.bin(of: m[s * p + k])] += 1 } }
+        XCTAssertEqual(all.counts, expected)
+        XCTAssertEqual(all.zeros, UInt64(p / 17 + 1))
         XCTAssertEqual(rec.updateReservoirs[0].values.count, 50)
     }
 

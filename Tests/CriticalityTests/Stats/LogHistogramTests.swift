@@ -1,3 +1,4 @@
+import CKernels
 import XCTest
 @testable import Criticality
 
@@ -56,6 +57,30 @@ final class LogHistogramTests: XCTestCase {
         XCTAssertEqual(hs.sum, sum, accuracy: 1e-6 * sum)
         XCTAssertEqual(hs.sumOfSquares, sq, accuracy: 1e-6 * sq)
         XCTAssertTrue((0..<(4 * LogGrid.binCount)).allSatisfy { scratch[$0] == 0 }, "scratch must be left zeroed")
+    }
+
+    /// Exact zeros far below the other values (bins 0 and ~1870–1940, the case of always-black pixels):
+    /// the drain reads bin 0 and the values' range, not the gap, and still leaves the table zeroed and
+    /// the counts equal to brute force.
+    func testZerosBelowAGapAreCountedAndCleared() {
+        var rng = RNG(seed: 2, stream: .sampling)
+        let v = (0..<5000).map { i -> Float in i % 3 == 0 ? 0 : Float(1e-3 * (1 + rng.uniformDouble())) }
+        let scratch = UnsafeMutablePointer<UInt32>.allocate(capacity: 4 * LogGrid.binCount)
+        scratch.initialize(repeating: 0, count: 4 * LogGrid.binCount)
+        defer { scratch.deallocate() }
+        var h = LogHistogram()
+        v.withUnsafeBufferPointer { h.add($0.baseAddress!, count: v.count, scratch: scratch) }
+        var expected = [UInt64](repeating: 0, count: LogGrid.finiteBinCount)
+        for x in v { expected[referenceBin(x)] += 1 }
+        XCTAssertEqual(h.counts, expected)
+        XCTAssertEqual(h.zeros, 1667)
+        XCTAssertTrue((0..<(4 * LogGrid.binCount)).allSatisfy { scratch[$0] == 0 }, "scratch must be left zeroed")
+        let st = crit_abs_stats(sum: 0, sum_squares: 0, min_bits: Float(1e-3).bitPattern, max_bits: Float(2e-3).bitPattern, zeros: 3)
+        let touched = LogGrid.touchedBins(st)
+        XCTAssertEqual(touched?.range, LogGrid.bin(of: 1e-3)...LogGrid.bin(of: 2e-3))
+        XCTAssertEqual(touched?.zeroBinAlone, true)
+        XCTAssertNil(LogGrid.touchedBins(.empty))
+        XCTAssertEqual(LogGrid.touchedBins(crit_abs_stats(sum: 0, sum_squares: 0, min_bits: .max, max_bits: 0, zeros: 2))?.range, 0...0)
     }
 
     func testGridHasAtLeast32BinsPerDecadeAndIsExactlyLogPerOctave() {
