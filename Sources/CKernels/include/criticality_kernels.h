@@ -37,10 +37,18 @@ void crit_log_table_drain(uint32_t *counts4, long first, long last, uint64_t *in
 /// out) are clamped into the last bin.
 void crit_abs_linear_histogram(const float *x, long n, double max, int bins, const double *edges, uint64_t *counts);
 
-/// The same for `count` (≤ 8) histograms at once — one pass over x for all the scopes a value belongs
-/// to (segment, layer, all); histogram h has maximum `maxima[h]`, edges `edges[h]`, counts `counts[h]`.
-void crit_abs_linear_histograms(const float *x, long n, int count, const double *maxima, int bins,
-                                const double *const *edges, uint64_t *const *counts);
+/// A linear histogram's bins (maximum `max`, `bins` bins, edges as above) tabled by the values' bit
+/// patterns, so that binning takes one lookup and one integer comparison, with exactly the result of
+/// the definition. NULL only when memory runs out. Free with `crit_linear_table_free`.
+typedef struct crit_linear_table crit_linear_table;
+crit_linear_table *crit_linear_table_create(double max, int bins, const double *edges);
+void crit_linear_table_free(crit_linear_table *table);
+
+/// Adds |x[0..n)| to `count` linear histograms at once (one pass over x for all the scopes a value
+/// belongs to: segment, layer, all): histogram h is binned by `tables[h]` into `counts[h]`. Counts equal
+/// `crit_abs_linear_histogram`'s.
+void crit_abs_linear_histograms(const float *x, long n, int count, const crit_linear_table *const *tables,
+                                uint64_t *const *counts);
 
 /// Indices i in [0, n) with |x[i]| bits ≥ threshold_bits, written to `out` (capacity n); returns the count.
 long crit_abs_select_at_least(const float *x, long n, uint32_t threshold_bits, int32_t *out);

@@ -9,9 +9,15 @@ import CKernels
 /// octave, ratio ≤ 1.0027 between neighbours. For each parameter k and level j it keeps the last step
 /// with |Δθ_k| ≥ T_j; a new event adds the interval since then to the histogram of its segment and
 /// level. At the end, the level whose exceedance count is nearest qN is chosen; its count / N is the
-/// realized fraction. Memory: 17 last-step slots per parameter (UInt16 for windows shorter than 65,535
-/// steps, else UInt32) and 17 interval histograms of window-length + 1 bins per segment.
-struct IntervalLadder {
+/// realized fraction. The replay's chunks run on two threads: each has its own exceedance counts and
+/// interval histograms (integer counts, summed at the end, so nothing depends on the split), while a
+/// parameter's slots are only ever touched by the thread holding its chunk. Memory: 17 last-step slots
+/// per parameter (UInt16 for windows shorter than 65,535 steps, else UInt32) and, per thread, 17
+/// interval histograms of window-length + 1 bins per segment, stored
+/// interval-major (the 17 levels' counts of one interval side by side): an update above the whole
+/// ladder usually closes the same interval at every level, so its 17 increments share a cache line or
+/// two instead of touching 17 rows ~80 KB apart.
+final class IntervalLadder {
     static let levels = 17
     let q: Double
     let bin: Int
@@ -20,10 +26,18 @@ struct IntervalLadder {
     let segmentCount: Int
     /// Bit patterns of T_0 … T_16.
     let thresholdBits: [UInt32]
-    /// Exceedance counts per level (exact).
-    var exceed = [UInt64](repeating: 0, count: levels)
-    /// intervals[(segment · levels + level) · (L + 1) + τ]
-    var intervals: UnsafeMutablePointer<UInt64>
+    /// Threads that record at once (the trainer's caller + worker pair).
+    static let threads = 2
+    /// Per thread: exceedance counts per level, `exceedStride` apart (no cache line shared by threads).
+    private let exceedCounts: UnsafeMutablePointer<UInt64>
+    private static let exceedStride = 32
+    /// Exceedance counts per level (exact), summed over threads.
+    var exceed: [UInt64] {
+        (0..<IntervalLadder.levels).map { j in (0..<IntervalLadder.threads).reduce(0) { $0 + exceedCounts[$1 * IntervalLadder.exceedStride + j] } }
+    }
+    /// intervals[((thread · segments + segment) · (L + 1) + τ) · levels + level]
+    private let intervals: UnsafeMutablePointer<UInt64>
+    private var intervalsPerThread: Int { segmentCount * (length + 1) * IntervalLadder.levels }
     let small: Bool
     var last16: UnsafeMutablePointer<UInt16>?
     var last32: UnsafeMutablePointer<UInt32>?
@@ -36,7 +50,9 @@ struct IntervalLadder {
         self.parameterCount = parameterCount
         self.segmentCount = segmentCount
         thresholdBits = (0..<IntervalLadder.levels).map { UInt32(bin) << LogGrid.shift + UInt32($0) << 15 }
-        let n = segmentCount * IntervalLadder.levels * (window.count + 1)
+        exceedCounts = .allocate(capacity: IntervalLadder.threads * IntervalLadder.exceedStride)
+        exceedCounts.initialize(repeating: 0, count: IntervalLadder.threads * IntervalLadder.exceedStride)
+        let n = IntervalLadder.threads * segmentCount * IntervalLadder.levels * (window.count + 1)
         intervals = .allocate(capacity: n)
         intervals.initialize(repeating: 0, count: n)
         small = window.count < 65_535
@@ -48,49 +64,53 @@ struct IntervalLadder {
         }
     }
 
-    func deallocate() {
+    deinit {
+        exceedCounts.deallocate()
         intervals.deallocate()
         last16?.deallocate()
         last32?.deallocate()
     }
 
     static func memoryBytes(parameterCount: Int, segmentCount: Int, windowLength: Int) -> Int {
-        parameterCount * levels * (windowLength < 65_535 ? 2 : 4) + segmentCount * levels * (windowLength + 1) * 8
+        parameterCount * levels * (windowLength < 65_535 ? 2 : 4) + threads * segmentCount * levels * (windowLength + 1) * 8
     }
 
     /// Records an update of magnitude bits `bits` (already ≥ T_0) of parameter `k` in `segment` at
-    /// window-relative step `t`.
+    /// window-relative step `t`, into `thread`'s counts.
     @inline(__always)
-    mutating func record(bits: UInt32, parameter k: Int, segment: Int, t: Int) {
+    func record(bits: UInt32, parameter k: Int, segment: Int, t: Int, thread: Int) {
+        let levels = IntervalLadder.levels
         let top = bits >= thresholdBits[16] ? 16 : Int((bits - thresholdBits[0]) >> 15)
         let stamp = t + 1
-        let rowLength = length + 1
+        let rows = intervals + thread * intervalsPerThread + segment * (length + 1) * levels
+        let exceedRow = exceedCounts + thread * IntervalLadder.exceedStride
+        let slots = k * levels
         for j in 0...top {
-            exceed[j] += 1
-            let slot = k * IntervalLadder.levels + j
+            exceedRow[j] += 1
             let previous: Int
-            if small { previous = Int(last16![slot]); last16![slot] = UInt16(stamp) } else { previous = Int(last32![slot]); last32![slot] = UInt32(stamp) }
-            if previous != 0 {
-                intervals[(segment * IntervalLadder.levels + j) * rowLength + (stamp - previous)] += 1
-            }
+            if let l = last16 { previous = Int(l[slots + j]); l[slots + j] = UInt16(stamp) } else { previous = Int(last32![slots + j]); last32![slots + j] = UInt32(stamp) }
+            if previous != 0 { rows[(stamp - previous) * levels + j] += 1 }
         }
     }
 
     /// The level whose exceedance count is nearest q·N (ties: the lower threshold).
     func chosenLevel(total n: UInt64) -> Int {
         let target = q * Double(n)
+        let counts = exceed
         var best = 0
-        for j in 1..<IntervalLadder.levels where abs(Double(exceed[j]) - target) < abs(Double(exceed[best]) - target) { best = j }
+        for j in 1..<IntervalLadder.levels where abs(Double(counts[j]) - target) < abs(Double(counts[best]) - target) { best = j }
         return best
     }
 
     /// The interval histogram (index τ = 0…L; index 0 is always 0) of `segments` at `level`.
     func intervalCounts(segments: [Int], level: Int) -> [UInt64] {
-        let rowLength = length + 1
+        let rowLength = length + 1, levels = IntervalLadder.levels
         var out = [UInt64](repeating: 0, count: rowLength)
-        for s in segments {
-            let row = intervals + (s * IntervalLadder.levels + level) * rowLength
-            for i in 0..<rowLength { out[i] += row[i] }
+        for thread in 0..<IntervalLadder.threads {
+            for s in segments {
+                let rows = intervals + thread * intervalsPerThread + s * rowLength * levels
+                for τ in 0..<rowLength { out[τ] += rows[τ * levels + level] }
+            }
         }
         return out
     }

@@ -72,6 +72,13 @@ public protocol ChunkedTrainingObserver: TrainingObserver {
     /// After every chunk of the step has been observed (on the caller's thread), with the step's loss,
     /// Σ Δθ² and the whole update Δθ_t.
     func endStep(_ context: StepContext)
+
+    /// During the replay of a window (between `beginReplay` and `endReplay`; replaces `observeReplay`
+    /// when every replaying observer is chunked): step `step` is about to be shown in chunks.
+    func beginReplayStep(step: Int)
+    /// Δθ_t of chunk `index` during a replay, on `thread` (0 or 1). Like `observeChunk`, it may run on
+    /// two threads at once, for different chunks, in any order.
+    func observeReplayChunk(_ index: Int, _ chunk: StepChunk, thread: Int, update: UnsafePointer<Float>)
 }
 
 /// Parameters offset..<offset+count, all in segment `segment`.

@@ -100,17 +100,21 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
     private var currentStep = -1
     private var currentIsLastOfWindow = false
     private let theta: FloatBuffer
-    private var selection: UnsafeMutablePointer<Int32>
+    /// Per thread: the indices of a chunk's values at or above the ladders' lowest threshold.
+    private let selection: UnsafeMutablePointer<Int32>
     // Replay working state.
     private var activeReplay: (index: Int, linear: [LinearHistogram], ladders: [IntervalLadder])?
-    /// During a replay, the linear histograms' counts and edges live in two blocks (scope-major), and each
-    /// segment has a table of pointers to the histograms of its scopes (segment, layer, all), so that
-    /// one kernel pass bins a value into all of them.
+    /// Window-relative step t of the step being replayed.
+    private var replayStep = 0
+    /// During a replay, the linear histograms' counts live in one block (per thread, then scope-major;
+    /// summed over threads at the window's end: integer counts, so the sum does not depend on the split),
+    /// each scope's bins are tabled by bit pattern (`crit_linear_table`), and each thread and segment has
+    /// tables of pointers to the counts and bin tables of its scopes (segment, layer, all), so that one
+    /// kernel pass bins a value into all of them.
     private var replayCounts: UnsafeMutablePointer<UInt64>?
-    private var replayEdges: UnsafeMutablePointer<Double>?
+    private var linearTables: [OpaquePointer] = []
     private var segmentScopeCounts: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>?
-    private var segmentScopeEdges: UnsafeMutablePointer<UnsafePointer<Double>?>?
-    private var segmentScopeMaxima: UnsafeMutablePointer<Double>?
+    private var segmentScopeTables: UnsafeMutablePointer<OpaquePointer?>?
     private var segmentScopeNumber: [Int] = []
 
     public init(layout: ParameterLayout, settings: UpdateStatisticsSettings) {
@@ -136,15 +140,13 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         stepCounts = .allocate(capacity: LogGrid.binCount)
         stepCounts.initialize(repeating: 0, count: LogGrid.binCount)
         theta = FloatBuffer(count: layout.parameterCount)
-        let largest = layout.segments.map(\.count).max() ?? 1
-        selection = .allocate(capacity: max(largest, 1))
+        selection = .allocate(capacity: 2 * StepChunks.size)
     }
 
     deinit {
         scratch.deallocate(); segmentTables.deallocate(); stepCounts.deallocate(); selection.deallocate()
         chunkStats.deallocate(); chunkThread.deallocate(); chunkSawParameters.deallocate()
         segmentStats.deallocate(); tableStats.deallocate()
-        activeReplay?.ladders.forEach { $0.deallocate() }
         releaseReplayBlocks()
     }
 
@@ -164,7 +166,7 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         let segments = layout.segments.count
         let perWindowFixed = 2 * segments * (LogGrid.finiteBinCount * 8 + settings.reservoirSize * 4)
         let series = settings.windows.ranges.reduce(0) { $0 + 4 * 8 * $1.count }
-        let working = (1 + 2 * segments) * UpdateStatisticsObserver.tableSize * 4 + LogGrid.binCount * 8 + layout.parameterCount * 4 + (layout.segments.map(\.count).max() ?? 0) * 4
+        let working = (1 + 2 * segments) * UpdateStatisticsObserver.tableSize * 4 + LogGrid.binCount * 8 + layout.parameterCount * 4 + 2 * StepChunks.size * 4
         let replay = settings.windows.ranges.map {
             settings.quantiles.count * IntervalLadder.memoryBytes(parameterCount: layout.parameterCount, segmentCount: segments, windowLength: $0.count)
         }.max() ?? 0
@@ -317,65 +319,83 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         activeReplay = (w, linear, ladders)
         // Flat blocks for the fused linear-histogram kernel.
         let bins = settings.linearBins, scopeCount = scopes.count, segCount = layout.segments.count
-        let counts = UnsafeMutablePointer<UInt64>.allocate(capacity: scopeCount * bins)
-        counts.initialize(repeating: 0, count: scopeCount * bins)
-        let edges = UnsafeMutablePointer<Double>.allocate(capacity: scopeCount * (bins + 1))
-        for (i, l) in linear.enumerated() { for j in 0...bins { edges[i * (bins + 1) + j] = l.edges[j] } }
-        let perSegment = 8
-        let countTable = UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>.allocate(capacity: segCount * perSegment)
-        let edgeTable = UnsafeMutablePointer<UnsafePointer<Double>?>.allocate(capacity: segCount * perSegment)
-        let maximaTable = UnsafeMutablePointer<Double>.allocate(capacity: segCount * perSegment)
+        let counts = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * scopeCount * bins)
+        counts.initialize(repeating: 0, count: 2 * scopeCount * bins)
+        linearTables = linear.map { l in
+            guard let t = l.edges.withUnsafeBufferPointer({ crit_linear_table_create(l.maximum, Int32(bins), $0.baseAddress!) }) else {
+                fatalError("out of memory for a linear histogram's bin table")
+            }
+            return t
+        }
+        let perSegment = UpdateStatisticsObserver.scopesPerSegment
+        let countTable = UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>.allocate(capacity: 2 * segCount * perSegment)
+        let binTable = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: segCount * perSegment)
         segmentScopeNumber = []
         for s in 0..<segCount {
             let member = scopes.indices.filter { scopes[$0].segments.contains(s) }.prefix(perSegment)
             segmentScopeNumber.append(member.count)
             for (k, i) in member.enumerated() {
-                countTable[s * perSegment + k] = counts + i * bins
-                edgeTable[s * perSegment + k] = UnsafePointer(edges + i * (bins + 1))
-                maximaTable[s * perSegment + k] = linear[i].maximum
+                for thread in 0..<2 {
+                    countTable[(thread * segCount + s) * perSegment + k] = counts + (thread * scopeCount + i) * bins
+                }
+                binTable[s * perSegment + k] = linearTables[i]
             }
         }
-        replayCounts = counts; replayEdges = edges
-        segmentScopeCounts = countTable; segmentScopeEdges = edgeTable; segmentScopeMaxima = maximaTable
+        replayCounts = counts
+        segmentScopeCounts = countTable; segmentScopeTables = binTable
     }
 
     private func releaseReplayBlocks() {
-        replayCounts?.deallocate(); replayEdges?.deallocate()
-        segmentScopeCounts?.deallocate(); segmentScopeEdges?.deallocate(); segmentScopeMaxima?.deallocate()
-        replayCounts = nil; replayEdges = nil
-        segmentScopeCounts = nil; segmentScopeEdges = nil; segmentScopeMaxima = nil
+        replayCounts?.deallocate(); segmentScopeCounts?.deallocate(); segmentScopeTables?.deallocate()
+        linearTables.forEach { crit_linear_table_free($0) }
+        replayCounts = nil; segmentScopeCounts = nil; segmentScopeTables = nil; linearTables = []
     }
 
+    /// Histograms a segment's value can belong to (segment, layer, all: at most 3 with this layout).
+    static let scopesPerSegment = 8
+
     public func observeReplay(_ c: StepContext) throws {
-        guard var replay = activeReplay else { return }
-        let t = c.step - settings.windows.ranges[replay.index].lowerBound
-        if let counts = segmentScopeCounts, let edges = segmentScopeEdges, let maxima = segmentScopeMaxima {
-            for (s, seg) in layout.segments.enumerated() {
-                crit_abs_linear_histograms(c.update + seg.offset, seg.count, Int32(segmentScopeNumber[s]), maxima + s * 8,
-                                           Int32(settings.linearBins), edges + s * 8, counts + s * 8)
+        beginReplayStep(step: c.step)
+        for (i, chunk) in chunks.enumerated() { observeReplayChunk(i, chunk, thread: 0, update: c.update) }
+    }
+
+    public func beginReplayStep(step: Int) {
+        guard let replay = activeReplay else { return }
+        replayStep = step - settings.windows.ranges[replay.index].lowerBound
+    }
+
+    /// Bins the chunk's |Δθ| into the linear histograms of its scopes and records its large updates on
+    /// the ladders, into this thread's counts (runs on two threads at once; the ladders' last-event slots
+    /// are per parameter, so disjoint chunks never share one).
+    public func observeReplayChunk(_ index: Int, _ c: StepChunk, thread: Int, update: UnsafePointer<Float>) {
+        guard let replay = activeReplay else { return }
+        let x = update + c.offset
+        let perSegment = UpdateStatisticsObserver.scopesPerSegment, segCount = layout.segments.count
+        if let counts = segmentScopeCounts, let tables = segmentScopeTables {
+            crit_abs_linear_histograms(x, c.count, Int32(segmentScopeNumber[c.segment]), tables + c.segment * perSegment,
+                                       counts + (thread * segCount + c.segment) * perSegment)
+        }
+        var floor = UInt32.max
+        for ladder in replay.ladders { floor = min(floor, ladder.thresholdBits[0]) }
+        let selected = selection + thread * StepChunks.size
+        let m = crit_abs_select_at_least(x, c.count, floor, selected)
+        for e in 0..<m {
+            let i = Int(selected[e])
+            let bits = x[i].bitPattern & 0x7fff_ffff
+            for ladder in replay.ladders where bits >= ladder.thresholdBits[0] {
+                ladder.record(bits: bits, parameter: c.offset + i, segment: c.segment, t: replayStep, thread: thread)
             }
         }
-        let floor = replay.ladders.map { $0.thresholdBits[0] }.min() ?? .max
-        for (s, seg) in layout.segments.enumerated() {
-            let x = c.update + seg.offset
-            let m = crit_abs_select_at_least(x, seg.count, floor, selection)
-            for e in 0..<m {
-                let i = Int(selection[e])
-                let bits = x[i].bitPattern & 0x7fff_ffff
-                for l in replay.ladders.indices where bits >= replay.ladders[l].thresholdBits[0] {
-                    replay.ladders[l].record(bits: bits, parameter: seg.offset + i, segment: s, t: t)
-                }
-            }
-        }
-        activeReplay = replay
     }
 
     public func endReplay(of window: Range<Int>) throws {
         guard var replay = activeReplay else { return }
-        defer { replay.ladders.forEach { $0.deallocate() }; activeReplay = nil; releaseReplayBlocks() }
+        defer { activeReplay = nil; releaseReplayBlocks() }
         if let counts = replayCounts {
-            let bins = settings.linearBins
-            for i in replay.linear.indices { replay.linear[i].counts = Array(UnsafeBufferPointer(start: counts + i * bins, count: bins)) }
+            let bins = settings.linearBins, scopeCount = scopes.count
+            for i in replay.linear.indices {
+                replay.linear[i].counts = (0..<bins).map { counts[i * bins + $0] + counts[(scopeCount + i) * bins + $0] }
+            }
         }
         let rec = records[replay.index]
         var all = LogHistogram()

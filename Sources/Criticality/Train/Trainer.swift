@@ -67,6 +67,8 @@ public final class Trainer {
     private var activeChunked: [ChunkedTrainingObserver?]
     /// Observers active in the current step (the first `activeCount` of `activeChunked`).
     private var activeCount = 0
+    /// Whether the current fused pass is a replay's (the active observers get `observeReplayChunk`).
+    private var replayingChunks = false
     /// The fused pass's chunks, and each chunk's Σ Δθ² (summed in chunk order, so the total does not
     /// depend on which thread took which chunk).
     private let chunks: [StepChunk]
@@ -314,21 +316,26 @@ public final class Trainer {
         network.backward(loss.gradient.pointer, batch: b)
         let u = update.pointer, theta = network.parameters.pointer, g = network.gradients.pointer
         optimizer.beginStep()
-        if replayingFor == nil, let chunked = chunkedObservers {
+        if let chunked = chunkedObservers, replayingFor == nil || activateReplayChunks(replayingFor!) {
             // Fused path: per chunk, Δθ then observers then θ += Δθ (all observers take chunks), the
             // chunks shared between this thread and the pair's worker (`runChunks`) when observers run
-            // or the model is large.
-            activeCount = 0
-            for o in chunked where o.beginStep(step: step) { activeChunked[activeCount] = o; activeCount += 1 }
+            // or the model is large. A replay takes the same path with its observers' replay chunks.
+            if replayingFor == nil {
+                activeCount = 0
+                for o in chunked where o.beginStep(step: step) { activeChunked[activeCount] = o; activeCount += 1 }
+            }
             crit_pair_run(pair, chunks.count, activeCount > 0 || network.layout.parameterCount >= Trainer.sharedPassMinimum ? 1 : 0, { context, thread in
                 Unmanaged<Trainer>.fromOpaque(context!).takeUnretainedValue().runChunks(thread: Int(thread))
             }, Unmanaged.passUnretained(self).toOpaque())
             var sq = 0.0
             for i in 0..<chunks.count { sq += chunkSquares[i] }
+            defer { for i in 0..<activeCount { activeChunked[i] = nil }; activeCount = 0; replayingChunks = false }
             guard sq.isFinite else { throw try nonFinite("the update Δθ contains a non-finite value (Σ Δθ² = \(sq))", epoch: epoch) }
-            let context = StepContext(step: step, epoch: epoch, loss: l, updateSquaredNorm: sq,
-                                      update: u, parameters: nil, layout: network.layout)
-            for i in 0..<activeCount { activeChunked[i]!.endStep(context); activeChunked[i] = nil }
+            if !replayingChunks {
+                let context = StepContext(step: step, epoch: epoch, loss: l, updateSquaredNorm: sq,
+                                          update: u, parameters: nil, layout: network.layout)
+                for i in 0..<activeCount { activeChunked[i]!.endStep(context) }
+            }
         } else {
             var sq = 0.0
             StepChunks.forEach(network.layout) { _, offset, n in
@@ -349,10 +356,27 @@ public final class Trainer {
         return (epoch, l, Double(correct) / Double(b))
     }
 
+    /// Makes the replaying observers the active ones of a fused replay pass, if they all take chunks
+    /// (else the replay shows them whole updates through `observeReplay`).
+    private func activateReplayChunks(_ replaying: [TrainingObserver]) -> Bool {
+        activeCount = 0
+        for o in replaying {
+            guard let c = o as? ChunkedTrainingObserver else {
+                for i in 0..<activeCount { activeChunked[i] = nil }
+                activeCount = 0
+                return false
+            }
+            c.beginReplayStep(step: step)
+            activeChunked[activeCount] = c; activeCount += 1
+        }
+        replayingChunks = true
+        return true
+    }
+
     /// The fused elementwise pass on one thread: claims chunks of the step until none is left; for each,
-    /// Δθ from the optimizer, the active observers, then θ += Δθ. Runs on the caller (thread 0) and the
-    /// pair's worker (thread 1) at once; chunks are disjoint, and every shared value written here is per
-    /// chunk, so the step's results do not depend on the split.
+    /// Δθ from the optimizer, the active observers (their replay chunks during a replay), then θ += Δθ.
+    /// Runs on the caller (thread 0) and the pair's worker (thread 1) at once; chunks are disjoint, and
+    /// every shared value written here is per chunk, so the step's results do not depend on the split.
     private func runChunks(thread: Int) {
         let u = update.pointer, theta = network.parameters.pointer, g = network.gradients.pointer
         while true {
@@ -360,8 +384,10 @@ public final class Trainer {
             guard i >= 0 else { return }
             let c = chunks[i]
             chunkSquares[i] = optimizer.computeUpdate(gradients: g, update: u, range: c.offset..<(c.offset + c.count))
-            for k in 0..<activeCount {
-                activeChunked[k]!.observeChunk(i, c, thread: thread, update: u, parameters: theta)
+            if replayingChunks {
+                for k in 0..<activeCount { activeChunked[k]!.observeReplayChunk(i, c, thread: thread, update: u) }
+            } else {
+                for k in 0..<activeCount { activeChunked[k]!.observeChunk(i, c, thread: thread, update: u, parameters: theta) }
             }
             VectorMath.add(u + c.offset, into: theta + c.offset, count: c.count)
         }

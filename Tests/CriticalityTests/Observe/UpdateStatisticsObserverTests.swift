@@ -15,6 +15,8 @@ final class UpdateRecorder: ChunkedTrainingObserver {
         rows.append(contentsOf: UnsafeBufferPointer(start: context.update, count: context.layout.parameterCount))
     }
     func observe(_ c: StepContext) { endStep(c) }
+    func beginReplayStep(step: Int) {}
+    func observeReplayChunk(_ index: Int, _ chunk: StepChunk, thread: Int, update: UnsafePointer<Float>) {}
     func saveState(to directory: String) throws {}
     func restoreState(from directory: String) throws {}
     func finish(into directory: String, finalParameters: UnsafePointer<Float>?) throws -> [String] { [] }
@@ -126,6 +128,22 @@ final class UpdateStatisticsObserverTests: XCTestCase {
         for s in 5..<45 { for k in 0..<p { expected[LogGrid.bin(of: m[s * p + k])] += 1 } }
         XCTAssertEqual(all.counts, expected)
         XCTAssertEqual(all.zeros, UInt64(p / 17 + 1))
+        // The replay's paper-style histograms (100 bins from 0 to each scope's window maximum) against
+        // a brute-force assignment by the edges max·j/100 — nearly every value is far below max/100 (the
+        // planted 10s set fc1.weight's and all's maximum), the kernel's eight-at-a-time path.
+        let linear = try XCTUnwrap(o.replays[0]).updateLinear
+        for (i, scope) in o.scopes.enumerated() {
+            let values = (5..<45).flatMap { s in scope.segments.flatMap { l.segments[$0].range.map { Double(abs(m[s * p + $0])) } } }
+            let top = values.max()!
+            XCTAssertEqual(linear[i].maximum, top, scope.name)
+            var counts = [UInt64](repeating: 0, count: 100)
+            for v in values {
+                var j = 99
+                while j > 0 && v < top * Double(j) / 100 { j -= 1 }
+                counts[j] += 1
+            }
+            XCTAssertEqual(linear[i].counts, counts, scope.name)
+        }
         XCTAssertEqual(rec.updateReservoirs[0].values.count, 50)
     }
 
@@ -273,5 +291,31 @@ final class UpdateStatisticsThreadSplitTests: XCTestCase {
         XCTAssertEqual(a.updateMaxima, b.updateMaxima)
         for (x, y) in zip(a.updateReservoirs, b.updateReservoirs) { XCTAssertEqual(x.values, y.values) }
         XCTAssertEqual(a.updateHistograms.reduce(UInt64(0)) { $0 + $1.total }, UInt64(p * steps))
+
+        // The replay (linear histograms, ladders) split the same way gives the same results.
+        try serial.beginReplay(of: 0..<steps)
+        try split.beginReplay(of: 0..<steps)
+        try m.withUnsafeBufferPointer { buf in
+            for s in 0..<steps {
+                let u = buf.baseAddress! + s * p
+                try serial.observeReplay(StepContext(step: s, epoch: 0, loss: 1, updateSquaredNorm: 1, update: u, parameters: nil, layout: layout))
+                split.beginReplayStep(step: s)
+                var order = Array(chunks.indices)
+                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.uniformInt(below: i + 1)) }
+                for i in order { split.observeReplayChunk(i, chunks[i], thread: rng.uniformInt(below: 2), update: u) }
+            }
+        }
+        try serial.endReplay(of: 0..<steps)
+        try split.endReplay(of: 0..<steps)
+        let ra = try XCTUnwrap(serial.replays[0]), rb = try XCTUnwrap(split.replays[0])
+        XCTAssertEqual(ra.updateLinear, rb.updateLinear)
+        XCTAssertEqual(ra.timing.count, 2)
+        for (x, y) in zip(ra.timing, rb.timing) {
+            XCTAssertEqual(x.threshold, y.threshold)
+            XCTAssertEqual(x.level, y.level)
+            XCTAssertEqual(x.largeUpdates, y.largeUpdates)
+            XCTAssertEqual(x.intervals, y.intervals)
+            XCTAssertGreaterThan(x.intervals.last!.reduce(0, +), 0, "some intervals were recorded")
+        }
     }
 }

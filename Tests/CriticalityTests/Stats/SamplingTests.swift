@@ -1,3 +1,4 @@
+import CKernels
 import XCTest
 @testable import Criticality
 
@@ -138,6 +139,50 @@ final class SamplingTests: XCTestCase {
         let e = Double(replicates * k) / 1000
         let chi2 = inclusion.reduce(0.0) { $0 + (Double($1) - e) * (Double($1) - e) / e }
         XCTAssertLessThan(chi2, 999 + 5 * 44.7, "χ² = \(chi2)")
+    }
+
+    /// The replay's tabled bins (`crit_linear_table`) against the definition, value by value: random
+    /// values, zeros, the maximum, and the two floats on either side of every edge; maxima normal, tiny
+    /// and subnormal; 1, 2, 7, 100 and 1,000 bins; three histograms filled in one pass.
+    func testLinearTablesMatchDefinition() throws {
+        var rng = RNG(seed: 12, stream: .sampling)
+        for bins in [1, 2, 7, 100, 1000] {
+            let maxima: [Float] = [1, 3.7e-3, 2.5e-30, Float(bitPattern: 0x0000_3A21), Float(bitPattern: 0x0000_0005)]
+            let hists = maxima.map { LinearHistogram(maximum: Double($0), bins: bins) }
+            let tables = try hists.map { h in
+                try XCTUnwrap(h.edges.withUnsafeBufferPointer { crit_linear_table_create(h.maximum, Int32(bins), $0.baseAddress!) })
+            }
+            defer { tables.forEach { crit_linear_table_free($0) } }
+            for (h, table) in zip(hists, tables) {
+                let top = Float(h.maximum)
+                var values: [Float] = [0, top, -top] + (0..<2000).map { _ in top * Float(rng.uniformDouble()) }
+                for e in h.edges where e <= h.maximum {
+                    let f = Float(e)
+                    values += [f, f.nextDown, f.nextUp, -f.nextUp].filter { abs($0) <= top && $0 >= -top }
+                }
+                var expected = [UInt64](repeating: 0, count: bins)
+                for v in values {
+                    let a = Double(abs(v))
+                    var j = bins - 1
+                    while j > 0 && a < h.edges[j] { j -= 1 }
+                    expected[j] += 1
+                }
+                // alone, and with two other histograms in the same pass
+                let others = [tables[0], tables[3]]
+                var counts = [[UInt64]](repeating: [UInt64](repeating: 0, count: bins), count: 3)
+                let ptrs = UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>.allocate(capacity: 3)
+                defer { ptrs.deallocate() }
+                let bufs = (0..<3).map { _ in UnsafeMutablePointer<UInt64>.allocate(capacity: bins) }
+                defer { bufs.forEach { $0.deallocate() } }
+                for (k, b) in bufs.enumerated() { b.initialize(repeating: 0, count: bins); ptrs[k] = b }
+                let list: [OpaquePointer?] = [table] + others
+                values.withUnsafeBufferPointer { x in
+                    list.withUnsafeBufferPointer { crit_abs_linear_histograms(x.baseAddress!, x.count, 3, $0.baseAddress!, ptrs) }
+                }
+                for k in 0..<3 { counts[k] = Array(UnsafeBufferPointer(start: bufs[k], count: bins)) }
+                XCTAssertEqual(counts[0], expected, "max \(h.maximum), \(bins) bins")
+            }
+        }
     }
 
     /// The authors' 100-bin histogram against a brute-force assignment by the edges max·j/100.
