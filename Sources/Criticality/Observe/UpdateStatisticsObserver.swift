@@ -33,9 +33,10 @@ public struct UpdateStatisticsSettings: Codable, Equatable, Sendable {
 ///   over the grid's bins, exact zeros as one more bin (SI Fig. S12);
 /// - at a window's last step: the same statistics of |θ| after that step's update.
 ///
-/// Replay (a deterministic second pass over each window of the same seeded run, see ARCHITECTURE.md):
+/// Replay (a deterministic second pass over each window of the same seeded run, see ARCHITECTURE.md;
+/// chunks on two threads, like the first pass, into per-thread counts summed at the window's end):
 /// - the paper-style linear histogram (100 bins from 0 to the window's maximum — known only after
-///   the first pass) counted exactly, and
+///   the first pass) counted exactly (`crit_linear_table`), and
 /// - large-update timing (Fig. 5) with the threshold at the window's q-quantile (`IntervalLadder`).
 ///   The replay checks itself against the first pass: its exceedance counts at the ladder's ends must
 ///   equal the first pass's histogram counts, or it stops with an error.

@@ -316,14 +316,18 @@ public final class Trainer {
         network.backward(loss.gradient.pointer, batch: b)
         let u = update.pointer, theta = network.parameters.pointer, g = network.gradients.pointer
         optimizer.beginStep()
-        if let chunked = chunkedObservers, replayingFor == nil || activateReplayChunks(replayingFor!) {
-            // Fused path: per chunk, Δθ then observers then θ += Δθ (all observers take chunks), the
-            // chunks shared between this thread and the pair's worker (`runChunks`) when observers run
-            // or the model is large. A replay takes the same path with its observers' replay chunks.
-            if replayingFor == nil {
-                activeCount = 0
-                for o in chunked where o.beginStep(step: step) { activeChunked[activeCount] = o; activeCount += 1 }
-            }
+        // Fused path when every observer takes chunks: per chunk, Δθ then observers then θ += Δθ, the
+        // chunks shared between this thread and the pair's worker (`runChunks`) when observers run or
+        // the model is large. A replay takes the same path with its observers' replay chunks.
+        var fused = false
+        if let replaying = replayingFor {
+            fused = chunkedObservers != nil && activateReplayChunks(replaying)
+        } else if let chunked = chunkedObservers {
+            activeCount = 0
+            for o in chunked where o.beginStep(step: step) { activeChunked[activeCount] = o; activeCount += 1 }
+            fused = true
+        }
+        if fused {
             crit_pair_run(pair, chunks.count, activeCount > 0 || network.layout.parameterCount >= Trainer.sharedPassMinimum ? 1 : 0, { context, thread in
                 Unmanaged<Trainer>.fromOpaque(context!).takeUnretainedValue().runChunks(thread: Int(thread))
             }, Unmanaged.passUnretained(self).toOpaque())
