@@ -4,8 +4,11 @@ import Foundation
 /// arrays and scalars written and read back in the same order. Not an interchange format (outputs are
 /// `.npy`); it exists so that large state (histograms, reservoirs) is saved fast and exactly.
 public struct BinaryWriter {
+    /// The format tag at the start of every state file. Version 2 (2026-11-29): update samples are
+    /// `UniformSample`s (planned positions) instead of Algorithm L reservoirs.
+    static let magic = "CRITSTATE2"
     public private(set) var data = Data()
-    public init() { data.append(contentsOf: Array("CRITSTATE1".utf8)) }
+    public init() { data.append(contentsOf: Array(BinaryWriter.magic.utf8)) }
 
     public mutating func write<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
     public mutating func write(_ v: Double) { write(v.bitPattern) }
@@ -28,7 +31,10 @@ public struct BinaryReader {
     public init(data: Data, name: String) throws {
         bytes = [UInt8](data)
         self.name = name
-        guard bytes.count >= 10, Array(bytes[0..<10]) == Array("CRITSTATE1".utf8) else {
+        if bytes.count >= 10, Array(bytes[0..<10]) == Array("CRITSTATE1".utf8) {
+            throw CriticalityError(.corruptFile, "\(name): observer state written by an earlier version of Criticality (format 1, reservoir samples), which this version cannot continue; train the run again")
+        }
+        guard bytes.count >= 10, Array(bytes[0..<10]) == Array(BinaryWriter.magic.utf8) else {
             throw CriticalityError(.corruptFile, "\(name): not an observer state file")
         }
     }

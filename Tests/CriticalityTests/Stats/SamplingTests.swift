@@ -1,3 +1,4 @@
+import Foundation
 import CKernels
 import XCTest
 @testable import Criticality
@@ -115,6 +116,10 @@ final class SamplingTests: XCTestCase {
         var rb = try BinaryReader(data: bad.data, name: "state.bin")
         XCTAssertThrowsError(try UniformSample.read(from: &rb)) {
             XCTAssertTrue("\($0)".contains("state.bin: uniform sample holds"), "\($0)")
+        }
+        // A state file of the previous format (reservoirs) is refused by name, not misread.
+        XCTAssertThrowsError(try BinaryReader(data: Data("CRITSTATE1".utf8) + w.data.dropFirst(10), name: "old/state.bin")) {
+            XCTAssertTrue("\($0)".contains("old/state.bin: observer state written by an earlier version"), "\($0)")
         }
     }
 
