@@ -35,6 +35,8 @@ struct FitCommand: ParsableCommand {
     var minTail: Int = 2
     @Option(help: "At most this many x_min candidates, evenly spaced over the distinct values (default: all).")
     var maxCandidates: Int?
+    @Option(help: "Largest x_min the scan may choose, e.g. a tenth of a known truncation point such as a window's length for intervals (default: any).")
+    var xminMax: Double?
     @Option(help: "Alternatives to compare on the tail: exponential,lognormal,truncated-power-law,stretched-exponential, or 'none'.")
     var compare: String = "exponential,lognormal,truncated-power-law,stretched-exponential"
     @Option(help: "Semi-parametric bootstrap replicates for the goodness-of-fit p-value (0: none).")
@@ -50,6 +52,7 @@ struct FitCommand: ParsableCommand {
         if (xbins == nil) != (nums == nil) { throw ValidationError("--xbins and --nums go together") }
         if xbins == nil && file == nil { throw ValidationError("give a data FILE, or --xbins and --nums") }
         if bootstrap < 0 { throw ValidationError("--bootstrap must be ≥ 0") }
+        if let m = xminMax, !(m > 0) { throw ValidationError("--xmin-max must be positive") }
         if !(significance > 0 && significance < 1) { throw ValidationError("--significance must be in (0, 1)") }
     }
 
@@ -80,6 +83,7 @@ struct FitCommand: ParsableCommand {
             o.xmin = xmin
             o.minimumTail = minTail
             o.maximumCandidates = maxCandidates
+            o.maximumXmin = xminMax
             o.bootstrap = bootstrap
             o.seed = seed
             o.significance = significance

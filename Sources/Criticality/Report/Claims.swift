@@ -27,6 +27,14 @@ public struct Claim: Sendable {
 public enum Claims {
     static func f2(_ v: Double) -> String { String(format: "%.2f", v) }
 
+    /// "α ± s.e." with two decimals, the standard error to two significant digits when it is below
+    /// 0.01 (interval fits on millions of intervals), so that it never reads as "± 0.00".
+    static func estimate(_ value: Double, _ standardError: Double) -> String {
+        let se = standardError >= 0.01 || standardError == 0 || !standardError.isFinite
+            ? f2(standardError) : String(format: "%.2g", standardError)
+        return "\(f2(value)) ± \(se)"
+    }
+
     public static func evaluate(_ runs: [RunData]) -> [Claim] {
         var out: [Claim] = []
         for run in runs {
@@ -34,7 +42,7 @@ public enum Claims {
                 guard let f = w.fits(scope: "all")?.update else { return nil }
                 return (w, f)
             }
-            let stageText = stages.map { "\($0.0.range.lowerBound)–\($0.0.range.upperBound): α̂ = \(f2($0.1.alpha)) ± \(f2($0.1.alphaStderr))" }.joined(separator: "; ")
+            let stageText = stages.map { "\($0.0.range.lowerBound)–\($0.0.range.upperBound): α̂ = \(estimate($0.1.alpha, $0.1.alphaStderr))" }.joined(separator: "; ")
             // Claim 1
             if stages.isEmpty {
                 out.append(Claim(claim: "Update magnitudes are heavy-tailed in every stage, power-law exponent 3–5", figure: "Fig. 2",
@@ -74,7 +82,7 @@ public enum Claims {
                                  run: run.name, measured: "no interval fits", comparison: "—", verdict: "inconclusive"))
             } else {
                 let worst = intervalFits.map { abs($0.1.fit.alpha - target) }.max()!
-                let text = intervalFits.map { "\($0.0.range.lowerBound)–\($0.0.range.upperBound), q = \(String(format: "%.1f%%", 100 * $0.1.q)): α̂ = \(f2($0.1.fit.alpha)) ± \(f2($0.1.fit.alphaStderr)) (x_min \(Int($0.1.fit.xmin)))" }.joined(separator: "; ")
+                let text = intervalFits.map { "\($0.0.range.lowerBound)–\($0.0.range.upperBound), q = \(String(format: "%.1f%%", 100 * $0.1.q)): α̂ = \(estimate($0.1.fit.alpha, $0.1.fit.alphaStderr)) (x_min \(Int($0.1.fit.xmin)))" }.joined(separator: "; ")
                 let better = Set(intervalFits.flatMap { $0.1.fit.comparisons.filter { $0.verdict == "alternative favoured" }.map(\.alternative.rawValue) }).sorted()
                 let comparison = intervalFits.map { f in
                     "q = \(String(format: "%.1f%%", 100 * f.1.q)): " + f.1.fit.comparisons.map { "\($0.alternative.rawValue): \($0.verdict)" }.joined(separator: ", ")

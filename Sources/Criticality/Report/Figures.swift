@@ -65,7 +65,7 @@ public enum Figures {
                    let mx = s.update.maximum {
                     let pos = Double(s.update.count - s.update.zeros) / Double(max(s.update.count, 1))
                     p.series.append(fittedLine(f, maximum: Double(mx), positiveFraction: pos, ccdf: ccdf, color: color,
-                                               label: String(format: "α̂ = %.2f ± %.2f", f.alpha, f.alphaStderr)))
+                                               label: "α̂ = " + Claims.estimate(f.alpha, f.alphaStderr)))
                 }
             }
             return p
@@ -129,7 +129,7 @@ public enum Figures {
                     let share = Double(f.nTail) / total
                     let z = Special.hurwitzZeta(f.alpha, f.xmin)
                     let lx = (0...30).map { f.xmin * pow(Double(counts.count) / f.xmin, Double($0) / 30) }
-                    p.series.append(Series(x: lx, y: lx.map { share * pow($0, -f.alpha) / z }, label: String(format: "α̂ = %.2f ± %.2f", f.alpha, f.alphaStderr),
+                    p.series.append(Series(x: lx, y: lx.map { share * pow($0, -f.alpha) / z }, label: "α̂ = " + Claims.estimate(f.alpha, f.alphaStderr),
                                            color: color, style: .dashed(width: 1.5)))
                 }
             }

@@ -64,14 +64,14 @@ public enum PowerLawBootstrap {
 
     /// Discrete data given as raw integer observations (≥ 1).
     public static func discrete(observations: [Double], fit: PowerLawFit, minimumTail: Int, maximumCandidates: Int?,
-                                fixedXmin: Bool, replicates: Int, seed: UInt64) -> BootstrapResult {
+                                maximumXmin: Double? = nil, fixedXmin: Bool, replicates: Int, seed: UInt64) -> BootstrapResult {
         let body = observations.filter { $0 < fit.xmin }
         return run(replicates: replicates, seed: seed, n: observations.count, fit: fit, body: body,
                    draw: { k, rng in sampleDiscretePowerLaw(alpha: fit.alpha, xmin: fit.xmin, count: k, rng: &rng) },
                    refit: { s in
                        let pl = DiscretePowerLaw(observations: s)
                        return fixedXmin ? pl.fit(tailStart: pl.tailStart(atLeast: fit.xmin))
-                           : pl.scan(minimumTail: minimumTail, maximumCandidates: maximumCandidates)
+                           : pl.scan(minimumTail: minimumTail, maximumCandidates: maximumCandidates, maximumXmin: maximumXmin)
                    })
     }
 }

@@ -129,6 +129,8 @@ public struct ContinuousPowerLaw {
         public var minimumTail: Int = 2
         /// At most this many candidates, evenly spaced over the distinct values (nil: all).
         public var maximumCandidates: Int?
+        /// Largest candidate x_min (nil: any).
+        public var maximumXmin: Double?
         public init() {}
     }
 
@@ -136,7 +138,8 @@ public struct ContinuousPowerLaw {
     public func candidates(_ options: ScanOptions) -> [Int] {
         var c: [Int] = []
         var i = 0
-        while i < count && count - i >= max(options.minimumTail, 2) && x[i] < x[count - 1] {
+        while i < count && count - i >= max(options.minimumTail, 2) && x[i] < x[count - 1]
+                && x[i] <= (options.maximumXmin ?? .infinity) {
             c.append(i)  // a tail of one repeated value has no finite α̂, so the largest value is never x_min
             let v = x[i]
             while i < count && x[i] == v { i += 1 }

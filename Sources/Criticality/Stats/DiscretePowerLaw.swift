@@ -75,10 +75,12 @@ public struct DiscretePowerLaw {
                            ksDistance: ksDistance(tailStart: i, alpha: a), logLikelihood: logL)
     }
 
-    /// Minimizes D over candidate x_min (distinct values leaving ≥ `minimumTail` observations and at
-    /// least two distinct values; at most `maximumCandidates`, evenly spaced).
-    public func scan(minimumTail: Int = 2, maximumCandidates: Int? = nil) -> PowerLawFit? {
-        var cands = (0..<max(values.count - 1, 0)).filter { suffixCount[$0] >= Double(max(minimumTail, 2)) }
+    /// Minimizes D over candidate x_min (distinct values ≤ `maximumXmin` leaving ≥ `minimumTail`
+    /// observations and at least two distinct values; at most `maximumCandidates`, evenly spaced).
+    public func scan(minimumTail: Int = 2, maximumCandidates: Int? = nil, maximumXmin: Double? = nil) -> PowerLawFit? {
+        var cands = (0..<max(values.count - 1, 0)).filter {
+            suffixCount[$0] >= Double(max(minimumTail, 2)) && values[$0] <= (maximumXmin ?? .infinity)
+        }
         if let cap = maximumCandidates, cap > 0, cands.count > cap {
             cands = (0..<cap).map { cands[$0 * (cands.count - 1) / max(cap - 1, 1)] }
         }

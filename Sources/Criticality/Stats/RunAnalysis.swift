@@ -58,6 +58,8 @@ public struct RunAnalysis: Codable, Sendable {
                     guard counts.filter({ $0 > 0 }).count >= 2 else { continue }
                     var o = options
                     o.maximumCandidates = intervalCandidates
+                    // Intervals never exceed the window's length L − 1: keep the tail a decade below it.
+                    o.maximumXmin = min(options.maximumXmin ?? .infinity, Double(w.end - w.start) / 10)
                     o.bootstrap = 0
                     intervals.append(IntervalFit(q: t.q, fit: try TailFit.fitHistogram(counts, options: o)))
                 }

@@ -7,6 +7,10 @@ public struct TailFitOptions: Sendable {
     public var xmin: Double?
     public var minimumTail = 2
     public var maximumCandidates: Int?
+    /// Largest x_min the KS scan may choose (nil: any). For data truncated at a known point T — the
+    /// intervals of a window of L steps never exceed L − 1 — a tail starting within a decade of T is
+    /// shaped by the truncation, not by the process; `criticality analyze` uses L/10 for intervals.
+    public var maximumXmin: Double?
     public var compare: [TailAlternative] = TailAlternative.allCases
     /// Bootstrap replicates for the goodness-of-fit p-value (0: none).
     public var bootstrap = 0
@@ -82,7 +86,8 @@ public enum TailFit {
             fit = try discreteFit(DiscretePowerLaw(observations: positive), options: options, source: source)
             if options.bootstrap > 0 {
                 bootstrap = PowerLawBootstrap.discrete(observations: positive, fit: fit, minimumTail: options.minimumTail,
-                                                       maximumCandidates: options.maximumCandidates, fixedXmin: options.xmin != nil,
+                                                       maximumCandidates: options.maximumCandidates,
+                                                       maximumXmin: options.maximumXmin, fixedXmin: options.xmin != nil,
                                                        replicates: options.bootstrap, seed: options.seed)
             }
             tail = positive.filter { $0 >= fit.xmin }
@@ -91,6 +96,7 @@ public enum TailFit {
             var scan = ContinuousPowerLaw.ScanOptions()
             scan.minimumTail = options.minimumTail
             scan.maximumCandidates = options.maximumCandidates
+            scan.maximumXmin = options.maximumXmin
             if let xm = options.xmin {
                 let i = pl.tailStart(atLeast: xm)
                 guard i < positive.count - 1, positive[i] < positive.last! else {
@@ -99,7 +105,7 @@ public enum TailFit {
                 fit = pl.fit(xmin: xm, tailStart: i)
             } else {
                 guard let f = pl.scan(scan) else {
-                    throw CriticalityError(.invalidArgument, "\(source): no candidate x_min leaves a tail of \(options.minimumTail) values")
+                    throw CriticalityError(.invalidArgument, "\(source): no candidate x_min\(TailFit.atMost(options)) leaves a tail of \(options.minimumTail) values")
                 }
                 fit = f
             }
@@ -143,10 +149,16 @@ public enum TailFit {
             guard i < pl.values.count - 1 else { throw CriticalityError(.invalidArgument, "--xmin \(xm): fewer than two distinct values at or above it") }
             return pl.fit(tailStart: i)
         }
-        guard let f = pl.scan(minimumTail: options.minimumTail, maximumCandidates: options.maximumCandidates) else {
-            throw CriticalityError(.invalidArgument, "\(source): no candidate x_min leaves a tail of \(options.minimumTail) values with two distinct values")
+        guard let f = pl.scan(minimumTail: options.minimumTail, maximumCandidates: options.maximumCandidates,
+                              maximumXmin: options.maximumXmin) else {
+            throw CriticalityError(.invalidArgument, "\(source): no candidate x_min\(TailFit.atMost(options)) leaves a tail of \(options.minimumTail) values with two distinct values")
         }
         return f
+    }
+
+    /// " ≤ X" when the scan is capped, for error messages.
+    static func atMost(_ options: TailFitOptions) -> String {
+        options.maximumXmin.map { " ≤ \($0)" } ?? ""
     }
 
     /// A discrete fit from a histogram of integer values (`counts[v]` observations of v), e.g. the

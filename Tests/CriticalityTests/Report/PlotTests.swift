@@ -107,4 +107,12 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(steep[0].verdict, "partly supported: heavy-tailed, exponent outside 3–5")
         XCTAssertEqual(steep[1].verdict, "not supported")
     }
+
+    /// Standard errors below 0.01 (interval fits on millions of intervals) keep two significant digits
+    /// instead of reading "± 0.00"; larger ones keep two decimals.
+    func testEstimateTextNeverHidesTheStandardError() {
+        XCTAssertEqual(Claims.estimate(2.1334, 0.00123), "2.13 ± 0.0012")
+        XCTAssertEqual(Claims.estimate(3.654, 0.048), "3.65 ± 0.05")
+        XCTAssertEqual(Claims.estimate(2, 0), "2.00 ± 0.00")
+    }
 }

@@ -112,6 +112,42 @@ final class PowerLawTests: XCTestCase {
         XCTAssertEqual(f.alpha, 2.5, accuracy: 0.15)
     }
 
+    /// Intervals in a window of L steps never exceed L − 1. A capped scan (`maximumXmin`, which
+    /// `criticality analyze` sets to L/10 for intervals) never starts the tail above the cap and still
+    /// recovers α from truncated data, discrete and continuous; a cap below every candidate is an error
+    /// that names the cap.
+    func testScanRespectsMaximumXmin() throws {
+        var rng = RNG(seed: 13, stream: .sampling)
+        let window = 2000.0
+        let obs = ((0..<3000).map { _ in Double(1 + rng.uniformInt(below: 4)) }
+                   + sampleDiscretePowerLaw(alpha: 2.5, xmin: 5, count: 40_000, rng: &rng)).filter { $0 < window }
+        for cap in [3.0, 10.0, window / 10] {
+            let f = try XCTUnwrap(DiscretePowerLaw(observations: obs).scan(maximumXmin: cap))
+            XCTAssertLessThanOrEqual(f.xmin, cap)
+        }
+        let capped = try XCTUnwrap(DiscretePowerLaw(observations: obs).scan(maximumXmin: window / 10))
+        XCTAssertEqual(capped.alpha, 2.5, accuracy: 0.1)
+        // the same through the histogram path that `analyze` uses
+        var counts = [Double](repeating: 0, count: Int(window))
+        for v in obs { counts[Int(v)] += 1 }
+        var o = TailFitOptions()
+        o.maximumXmin = window / 10
+        let report = try TailFit.fitHistogram(counts, options: o)
+        XCTAssertLessThanOrEqual(report.xmin, window / 10)
+        XCTAssertEqual(report.alpha, capped.alpha, accuracy: 1e-9)
+        o.maximumXmin = 0.5
+        XCTAssertThrowsError(try TailFit.fitHistogram(counts, options: o)) {
+            XCTAssertTrue("\($0)".contains("no candidate x_min ≤ 0.5"), "\($0)")
+        }
+        // continuous
+        var c = TailFitOptions()
+        c.maximumXmin = 2
+        let x = sortedPL(2.5, xmin: 1, n: 5000, seed: 4)
+        let cf = try TailFit.fit(x, options: c)
+        XCTAssertLessThanOrEqual(cf.xmin, 2)
+        XCTAssertEqual(cf.alpha, 2.5, accuracy: 0.15)
+    }
+
     func testHillMatchesMLEAboveTheKthValue() {
         let x = sortedPL(3, xmin: 1, n: 20_000, seed: 2)
         let h = WholeRangeFits.hill(x, kMax: 5000)
