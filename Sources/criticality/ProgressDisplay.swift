@@ -5,11 +5,17 @@ import Foundation
 final class ProgressDisplay {
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var lastPlain = Date.distantPast
+    private var warnedAboutContention = false
     private let label: String
 
     init(label: String) { self.label = label }
 
     func update(_ p: TrainingProgress) {
+        if p.coresContended && !warnedAboutContention {
+            warnedAboutContention = true
+            let note = "note: other processes are using the cores, and two-thread steps wait for them. On a busy machine, --threads 1 is faster (results differ from a two-thread run's, so resume with the same setting)."
+            FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[2K" : "") + note + "\n").utf8))
+        }
         let pct = 100 * Double(p.step) / Double(max(p.totalSteps, 1))
         let eta = p.stepsPerSecond > 0 ? Double(p.totalSteps - p.step) / p.stepsPerSecond : 0
         let label = p.phase == "train" ? self.label : "\(self.label) \(p.phase)"

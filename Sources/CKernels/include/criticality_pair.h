@@ -39,6 +39,13 @@ void crit_pair_run(crit_pair *pair, long items, int share, crit_pair_job job, vo
 /// started.
 int crit_pair_run_split(crit_pair *pair, crit_pair_job job, void *context);
 
+/// Whether the pair stands aside because its worker was recently not running when needed (other
+/// processes hold the cores): most of the last ~8 waits for it took over 200 µs. For 2 s afterwards,
+/// `crit_pair_run` runs jobs on the caller alone (its jobs' results do not depend on the split); then
+/// the pair is tried again. Split jobs (BLAS) still use it: OpenBLAS's two halves must run at once, and
+/// its thread count is part of its results. Cheap (one clock read).
+int crit_pair_contended(crit_pair *pair);
+
 /// The process's pair, created on first use: shared by BLAS (see crit_pair_blas_threads) and the
 /// trainer's fused pass, so that one worker thread serves both and never competes with a second idle
 /// spinner for the other core.

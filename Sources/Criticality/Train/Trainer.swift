@@ -11,11 +11,16 @@ public struct TrainingProgress: Sendable {
     public var trainLoss: Double
     public var testAccuracy: Double?
     public var stepsPerSecond: Double
+    /// Whether the worker thread was recently not running when needed (`crit_pair_contended`: other
+    /// processes hold the cores). The elementwise pass then runs on one thread; two-thread GEMMs still
+    /// wait for it, since BLAS's thread count is part of the run's numbers (resume and replay need it).
+    public var coresContended = false
 
     public init(phase: String = "train", step: Int, totalSteps: Int, epoch: Int, trainLoss: Double,
-                testAccuracy: Double?, stepsPerSecond: Double) {
+                testAccuracy: Double?, stepsPerSecond: Double, coresContended: Bool = false) {
         self.phase = phase; self.step = step; self.totalSteps = totalSteps; self.epoch = epoch
         self.trainLoss = trainLoss; self.testAccuracy = testAccuracy; self.stepsPerSecond = stepsPerSecond
+        self.coresContended = coresContended
     }
 }
 
@@ -215,7 +220,8 @@ public final class Trainer {
                 lastProgress = wall()
                 progress(TrainingProgress(step: step, totalSteps: totalSteps, epoch: epoch, trainLoss: trainLoss,
                                           testAccuracy: lastTestAccuracy,
-                                          stepsPerSecond: Double(stepsThisSession) / max(sessionTrainSeconds, 1e-9)))
+                                          stepsPerSecond: Double(stepsThisSession) / max(sessionTrainSeconds, 1e-9),
+                                          coresContended: crit_pair_contended(pair) != 0))
             }
         }
         try finishSession(wallSeconds: wall())
@@ -284,7 +290,8 @@ public final class Trainer {
                 last = wall()
                 progress(TrainingProgress(phase: "replay \(w.lowerBound):\(w.upperBound)", step: step, totalSteps: w.upperBound,
                                           epoch: epoch, trainLoss: l, testAccuracy: lastTestAccuracy,
-                                          stepsPerSecond: Double(step - w.lowerBound) / max(wall() - t0, 1e-9)))
+                                          stepsPerSecond: Double(step - w.lowerBound) / max(wall() - t0, 1e-9),
+                                          coresContended: crit_pair_contended(pair) != 0))
             }
             if shouldStop() { return }
         }

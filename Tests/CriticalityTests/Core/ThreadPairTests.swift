@@ -15,6 +15,23 @@ final class ThreadPairTests: XCTestCase {
             visits.initialize(repeating: 0, count: items)
         }
         deinit { visits.deallocate() }
+
+        /// One `crit_pair_run` job over `items`: each claimed item is counted, with some work per item
+        /// so that both threads get items.
+        func run(items: Int) {
+            crit_pair_run(pair, items, 1, { context, thread in
+                let c = Unmanaged<Claims>.fromOpaque(context!).takeUnretainedValue()
+                while true {
+                    let i = crit_pair_claim(c.pair)
+                    guard i >= 0 else { return }
+                    c.visits[i] += 1
+                    if thread == 1 { c.byWorker.add(1, ordering: .relaxed) }
+                    var x = 0.0
+                    for k in 0..<2000 { x += Double(k) }
+                    if x < 0 { print(x) }
+                }
+            }, Unmanaged.passUnretained(self).toOpaque())
+        }
     }
 
     /// Every item is claimed exactly once, whichever thread takes it, over many jobs; the worker takes
@@ -24,20 +41,7 @@ final class ThreadPairTests: XCTestCase {
         try XCTSkipIf(crit_pair_has_worker(pair) == 0, "no worker thread on this platform")
         let items = 64, jobs = 300
         let claims = Claims(pair: pair, items: items)
-        for _ in 0..<jobs {
-            crit_pair_run(pair, items, 1, { context, thread in
-                let c = Unmanaged<Claims>.fromOpaque(context!).takeUnretainedValue()
-                while true {
-                    let i = crit_pair_claim(c.pair)
-                    guard i >= 0 else { return }
-                    c.visits[i] += 1
-                    if thread == 1 { c.byWorker.add(1, ordering: .relaxed) }
-                    var x = 0.0
-                    for k in 0..<2000 { x += Double(k) }  // some work, so that both threads get items
-                    if x < 0 { print(x) }
-                }
-            }, Unmanaged.passUnretained(claims).toOpaque())
-        }
+        for _ in 0..<jobs { claims.run(items: items) }
         for i in 0..<items { XCTAssertEqual(claims.visits[i], jobs, "item \(i)") }
         XCTAssertGreaterThan(claims.byWorker.load(ordering: .relaxed), 0, "the worker never took an item")
         // share = 0 keeps everything on the caller
@@ -99,5 +103,22 @@ final class ThreadPairTests: XCTestCase {
         }
         XCTAssertLessThan(worst, 1e-3, "largest error \(worst) (entries are of order √k ≈ 22)")
         XCTAssertTrue(c == product(), "two identical calls gave different bits")
+    }
+    /// A worker that keeps making the caller wait (here: its part sleeps 1 ms, as a descheduled thread
+    /// would) makes the pair stand aside: after a few such waits it counts as contended, and
+    /// `crit_pair_run` then runs every item on the caller. A private pair, so the shared one is untouched.
+    func testSlowWorkerMakesThePairStandAside() throws {
+        let pair = try XCTUnwrap(crit_pair_create(1, 2000))
+        defer { crit_pair_destroy(pair) }
+        try XCTSkipIf(crit_pair_has_worker(pair) == 0, "no worker thread on this platform")
+        XCTAssertEqual(crit_pair_contended(pair), 0)
+        for _ in 0..<8 {
+            XCTAssertEqual(crit_pair_run_split(pair, { _, thread in if thread == 1 { usleep(1000) } }, nil), 0)
+        }
+        XCTAssertEqual(crit_pair_contended(pair), 1)
+        let claims = Claims(pair: pair, items: 64)
+        for _ in 0..<50 { claims.run(items: 64) }
+        XCTAssertEqual(claims.byWorker.load(ordering: .relaxed), 0, "the worker took items while the pair was contended")
+        XCTAssertTrue((0..<64).allSatisfy { claims.visits[$0] == 50 })
     }
 }
