@@ -311,6 +311,16 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
             let m = scope.segments.compactMap { rec.updateHistograms[$0].maximum }.max() ?? 0
             return LinearHistogram(maximum: Double(m), bins: settings.linearBins)
         }
+        let bins = settings.linearBins, scopeCount = scopes.count, segCount = layout.segments.count
+        var tables: [OpaquePointer] = []
+        for l in linear {
+            guard let t = l.edges.withUnsafeBufferPointer({ crit_linear_table_create(l.maximum, Int32(bins), $0.baseAddress!) }) else {
+                tables.forEach { crit_linear_table_free($0) }
+                throw CriticalityError(.io, "replay of window \(window): out of memory for the bin table of a \(bins)-bin linear histogram")
+            }
+            tables.append(t)
+        }
+        linearTables = tables
         var all = LogHistogram()
         for h in rec.updateHistograms { all.merge(h) }
         let ladders = settings.quantiles.map {
@@ -319,15 +329,8 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         }
         activeReplay = (w, linear, ladders)
         // Flat blocks for the fused linear-histogram kernel.
-        let bins = settings.linearBins, scopeCount = scopes.count, segCount = layout.segments.count
         let counts = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * scopeCount * bins)
         counts.initialize(repeating: 0, count: 2 * scopeCount * bins)
-        linearTables = linear.map { l in
-            guard let t = l.edges.withUnsafeBufferPointer({ crit_linear_table_create(l.maximum, Int32(bins), $0.baseAddress!) }) else {
-                fatalError("out of memory for a linear histogram's bin table")
-            }
-            return t
-        }
         let perSegment = UpdateStatisticsObserver.scopesPerSegment
         let countTable = UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>.allocate(capacity: 2 * segCount * perSegment)
         let binTable = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: segCount * perSegment)
@@ -352,7 +355,8 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         replayCounts = nil; segmentScopeCounts = nil; segmentScopeTables = nil; linearTables = []
     }
 
-    /// Histograms a segment's value can belong to (segment, layer, all: at most 3 with this layout).
+    /// Room per segment in the replay's pointer tables for the histograms its values belong to
+    /// (segment, layer, all: 3 with today's scopes).
     static let scopesPerSegment = 8
 
     public func observeReplay(_ c: StepContext) throws {

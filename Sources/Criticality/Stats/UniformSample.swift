@@ -42,8 +42,6 @@ public struct UniformSample: Equatable, Sendable {
     public var takesAll: Bool { UInt64(capacity) >= streamLength }
     /// Whether all N items have been offered.
     public var isComplete: Bool { seen == streamLength }
-    /// Bytes held now: the values' storage and, until the stream ends, the plan.
-    public var memoryBytes: Int { values.capacity * 4 + plan.capacity * 8 }
 
     /// Offers |x[0..<n)| as the next n items of the stream. Offering past the stream's end is a
     /// programming error (the window's length is fixed when the sample is made).
