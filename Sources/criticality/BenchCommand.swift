@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Write the results as JSON (schema in docs/benchmarks.md).")
     var json: String?
-    @Option(help: "Comma-separated models to time: mlp5, mlp2, mlp-large, cnn (3×32×32, CIFAR-10's shape), cnn-28 (1×28×28). Default: all.")
+    @Option(help: "Comma-separated models to time: mlp5, mlp2, mlp-large, cnn (3×32×32, CIFAR-10's shape), cnn-28 (1×28×28), or none (only sgemm and the fits). Default: all.")
     var models: String = "mlp5,mlp2,mlp-large,cnn,cnn-28"
     @Option(help: "Mini-batch size.")
     var batchSize: Int = 64
@@ -58,7 +58,7 @@ struct BenchCommand: ParsableCommand {
             print("")
             print("Tracked runs record consecutive \(Benchmarks.stageLength)-step windows (the paper's stage length).")
             print("model      batch  steps/s (median)  GFLOP/step  GFLOP/s  % peak  allocs/step  tracked steps/s  overhead  tracked allocs/step  tracker MiB (10k-step window)")
-            for name in models.split(separator: ",").map(String.init) {
+            for name in models.split(separator: ",").map(String.init) where name != "none" {
                 let cifar = name == "cnn"
                 let (dataset, data) = cifar ? cifarShaped : mnistShaped
                 var c = TrainConfig(model: try ModelSpec(model: name == "cnn-28" ? "cnn" : name),
@@ -88,6 +88,8 @@ struct BenchCommand: ParsableCommand {
                 fits = f
                 print(String(format: "\nfit: continuous power law, x_min scan over all distinct values of 10⁶ samples: %.2f s (median of 3)", f.scan1e6Seconds))
                 print(String(format: "fit: 1,000 bootstrap replicates of 10⁴ samples, each with its x_min scan: %.2f s (%d threads)", f.bootstrap1000x1e4Seconds, f.threads))
+                print(String(format: "fit: four alternatives on each of three tails of 2·10⁴ values (power law, lognormal, stretched exp.): %.3f s (median of 3)", f.comparisons3x2e4Seconds ?? .nan))
+                print(String(format: "fit: one interval fit (50 x_min candidates, four alternatives) of a 10⁶-interval histogram: %.3f s (median of 3)", f.intervalFit1e6Seconds ?? .nan))
             }
             var report = BenchReport(blas: .init(name: info.name, version: info.version, core: info.core, threads: info.threads),
                                      cores: cores, ghz: ghz, peakGflops: peak, sgemmGflops: sg, sgemmSize: sgemmSize,

@@ -66,12 +66,22 @@ public struct BenchReport: Codable, Sendable {
         public var scan1e6Seconds: Double
         /// 1,000 semi-parametric bootstrap replicates (each with its own x_min scan) of 10⁴ samples.
         public var bootstrap1000x1e4Seconds: Double
+        /// The four alternatives compared with the power law on each of three tails of 2·10⁴ values
+        /// (power law α = 4, lognormal, stretched exponential; x_min fixed at 1), all three together.
+        public var comparisons3x2e4Seconds: Double?
+        /// One interval fit as `analyze` makes it: discrete scan over 50 x_min candidates and the four
+        /// alternatives, on a histogram of 10⁶ intervals (discrete power law α = 2.5, at most 10⁴).
+        public var intervalFit1e6Seconds: Double?
         public var threads: Int
         enum CodingKeys: String, CodingKey {
             case scan1e6Seconds = "continuous_scan_1e6_seconds", bootstrap1000x1e4Seconds = "bootstrap_1000x1e4_seconds", threads
+            case comparisons3x2e4Seconds = "comparisons_3x2e4_seconds", intervalFit1e6Seconds = "interval_fit_1e6_seconds"
         }
-        public init(scan1e6Seconds: Double, bootstrap1000x1e4Seconds: Double, threads: Int) {
-            self.scan1e6Seconds = scan1e6Seconds; self.bootstrap1000x1e4Seconds = bootstrap1000x1e4Seconds; self.threads = threads
+        public init(scan1e6Seconds: Double, bootstrap1000x1e4Seconds: Double, comparisons3x2e4Seconds: Double? = nil,
+                    intervalFit1e6Seconds: Double? = nil, threads: Int) {
+            self.scan1e6Seconds = scan1e6Seconds; self.bootstrap1000x1e4Seconds = bootstrap1000x1e4Seconds
+            self.comparisons3x2e4Seconds = comparisons3x2e4Seconds; self.intervalFit1e6Seconds = intervalFit1e6Seconds
+            self.threads = threads
         }
     }
 
@@ -229,6 +239,27 @@ public enum Benchmarks {
         let boot = seconds {
             _ = PowerLawBootstrap.continuous(sorted: small, fit: fit, options: .init(), fixedXmin: false, replicates: replicates, seed: 1)
         }
-        return .init(scan1e6Seconds: scan, bootstrap1000x1e4Seconds: boot, threads: ProcessInfo.processInfo.activeProcessorCount)
+        // Comparisons: three kinds of tail, every alternative, x_min fixed so only the comparisons are timed.
+        let tails: [[Double]] = [
+            samplePowerLaw(alpha: 4, xmin: 1, count: 20_000, rng: &rng),
+            (0..<20_000).map { _ in var v = 0.0; repeat { v = _exp(0.5 + rng.normal()) } while v < 1; return v },
+            (0..<20_000).map { _ in Foundation.pow(1 - _log(1 - rng.uniformDouble()) / 2, 1 / 0.5) },
+        ]
+        var options = TailFitOptions()
+        options.xmin = 1
+        let comparisons = median((0..<repeats).map { _ in
+            seconds { for t in tails { _ = try? TailFit.fit(t, options: options) } }
+        })
+        // An interval histogram like a window's: 10⁶ intervals, discrete power law α = 2.5, capped at 10⁴.
+        var histogram = [Double](repeating: 0, count: 10_001)
+        for v in sampleDiscretePowerLaw(alpha: 2.5, xmin: 1, count: 1_000_000, rng: &rng) where v <= 10_000 { histogram[Int(v)] += 1 }
+        var intervalOptions = TailFitOptions()
+        intervalOptions.maximumCandidates = 50
+        intervalOptions.maximumXmin = 1000
+        let interval = median((0..<repeats).map { _ in
+            seconds { _ = try? TailFit.fitHistogram(histogram, options: intervalOptions) }
+        })
+        return .init(scan1e6Seconds: scan, bootstrap1000x1e4Seconds: boot, comparisons3x2e4Seconds: comparisons,
+                     intervalFit1e6Seconds: interval, threads: ProcessInfo.processInfo.activeProcessorCount)
     }
 }
