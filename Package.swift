@@ -42,7 +42,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "CriticalityTests", dependencies: ["Criticality"], resources: [.copy("Report/Golden")]),
+        .testTarget(name: "CriticalityTests", dependencies: ["Criticality"], exclude: ["Stats/Fixtures", "Stats/Reference"],
+                    resources: [.copy("Report/Golden")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -113,10 +113,10 @@ struct FitCommand: ParsableCommand {
                          b.alphaInterval[0], b.alphaInterval[1]))
         }
         if !r.comparisons.isEmpty {
-            print("  power law vs      R        p        verdict")
+            print("  power law vs            LLR         R        p   verdict")
             for c in r.comparisons {
-                print(String(format: "  %-22@ %8.3f  %7.4f  %@%@", c.alternative.rawValue as NSString, c.R, c.p, c.verdict as NSString,
-                             c.nested ? " (nested LR test)" : ""))
+                print(String(format: "  %-22@ %9.3f  %8.3f  %7.4f   %@ — %@", c.alternative.rawValue as NSString, c.logLikelihoodRatio,
+                             c.R, c.p, c.verdict as NSString, c.reason as NSString))
             }
         }
         print(String(format: "  whole range: exponential rate %.6g; normal mean %.6g, sd %.6g", r.wholeRange.exponentialRate,

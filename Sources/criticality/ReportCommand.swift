@@ -7,11 +7,11 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write one self-contained HTML report (figures, fit tables, the paper's claims beside the measurements) for run directories.")
 
-    @Argument(help: "Run directories (analyzed ones show fits; others are analyzed first).")
+    @Argument(help: "Run directories (analyzed ones show fits; others, and those analyzed by an earlier version of the fits, are analyzed first).")
     var runs: [String]
     @Option(help: "Output HTML file.")
     var out: String = "report.html"
-    @Flag(help: "Do not run `analyze` on runs that have no fits.json yet.")
+    @Flag(help: "Do not run `analyze` on runs without a current fits.json (their fits are then left out).")
     var noAnalyze = false
 
     func validate() throws { if runs.isEmpty { throw ValidationError("give at least one run directory") } }
@@ -21,8 +21,9 @@ struct ReportCommand: ParsableCommand {
             var data: [RunData] = []
             for r in runs {
                 if !noAnalyze, FileManager.default.fileExists(atPath: r + "/observers/updates/summary.json"),
-                   !FileManager.default.fileExists(atPath: r + "/observers/updates/fits.json") {
-                    FileHandle.standardError.write(Data("analyzing \(r)…\n".utf8))
+                   !RunAnalysis.isCurrent(run: r) {
+                    let old = FileManager.default.fileExists(atPath: r + "/observers/updates/fits.json")
+                    FileHandle.standardError.write(Data("analyzing \(r)\(old ? " (its fits.json is from an earlier fitting procedure)" : "")…\n".utf8))
                     _ = try RunAnalysis.analyze(run: r, options: TailFitOptions())
                 }
                 data.append(try RunData(path: r))

@@ -49,7 +49,7 @@ struct ReproduceCommand: ParsableCommand {
                     let data = try DatasetCatalog.load(name: e.config.dataset, directory: e.config.dataDirectory)
                     try runTraining(config: e.config, data: data, runPath: dir, resume: false)
                 }
-                if FileManager.default.fileExists(atPath: dir + "/observers/updates/fits.json") {
+                if RunAnalysis.isCurrent(run: dir) {
                     announce("analyze \(e.name): already done, skipped")
                 } else {
                     announce("analyze \(e.name)")

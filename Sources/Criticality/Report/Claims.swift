@@ -11,7 +11,10 @@ import Foundation
 ///   supported"; fewer than two stages "inconclusive".
 /// - intervals (claim 3): every q's discrete α̂ within 0.3 of the paper's value (2.7 MLP, 2.5 CNN)
 ///   "supported", within 0.7 "partly supported", else "not supported"; an alternative significantly
-///   better than the discrete power law turns "supported" into "partly supported" saying which.
+///   better than the discrete power law turns "supported" into "partly supported"; every reason that
+///   holds is named.
+/// A comparison whose alternative's best fit is the power law itself is shown as "at the power-law
+/// limit", not as a verdict (it is never significant).
 /// - paper's method (claim 4): the least-squares exponent on the authors' histogram in [3, 5] in every
 ///   stage "supported", in [2.5, 5.5] "partly supported", else "not supported".
 public struct Claim: Sendable {
@@ -35,6 +38,14 @@ public enum Claims {
         return "\(f2(value)) ± \(se)"
     }
 
+    /// One comparison for the claims table: "lognormal: at the power-law limit", or
+    /// "lognormal: alternative favoured (R = −3.10, p = 0.002)" (`numbers`: with R and p).
+    static func describe(_ c: TailComparison, numbers: Bool) -> String {
+        if c.atLimit { return "\(c.alternative.rawValue): at the power-law limit" }
+        return numbers ? "\(c.alternative.rawValue): \(c.verdict) (R = \(f2(c.R)), p = \(String(format: "%.3g", c.p)))"
+            : "\(c.alternative.rawValue): \(c.verdict)"
+    }
+
     public static func evaluate(_ runs: [RunData]) -> [Claim] {
         var out: [Claim] = []
         for run in runs {
@@ -52,7 +63,7 @@ public enum Claims {
                 let inRange = stages.allSatisfy { $0.1.alpha + 2 * $0.1.alphaStderr >= 3 && $0.1.alpha - 2 * $0.1.alphaStderr <= 5 }
                 let better = Set(stages.flatMap { s in s.1.comparisons.filter { $0.alternative != .exponential && $0.verdict == "alternative favoured" }.map(\.alternative.rawValue) }).sorted()
                 let comparison = stages.map { s in
-                    s.1.comparisons.map { "\($0.alternative.rawValue): \($0.verdict) (R = \(f2($0.R)), p = \(String(format: "%.3g", $0.p)))" }.joined(separator: ", ")
+                    s.1.comparisons.map { describe($0, numbers: true) }.joined(separator: ", ")
                 }.joined(separator: " | ")
                 let verdict: String
                 if !heavy { verdict = "not supported: the exponential is not rejected in favour of a power law" }
@@ -85,12 +96,13 @@ public enum Claims {
                 let text = intervalFits.map { "\($0.0.range.lowerBound)–\($0.0.range.upperBound), q = \(String(format: "%.1f%%", 100 * $0.1.q)): α̂ = \(estimate($0.1.fit.alpha, $0.1.fit.alphaStderr)) (x_min \(Int($0.1.fit.xmin)))" }.joined(separator: "; ")
                 let better = Set(intervalFits.flatMap { $0.1.fit.comparisons.filter { $0.verdict == "alternative favoured" }.map(\.alternative.rawValue) }).sorted()
                 let comparison = intervalFits.map { f in
-                    "q = \(String(format: "%.1f%%", 100 * f.1.q)): " + f.1.fit.comparisons.map { "\($0.alternative.rawValue): \($0.verdict)" }.joined(separator: ", ")
+                    "q = \(String(format: "%.1f%%", 100 * f.1.q)): " + f.1.fit.comparisons.map { describe($0, numbers: false) }.joined(separator: ", ")
                 }.joined(separator: " | ")
-                var verdict = worst <= 0.3 ? "supported" : worst <= 0.7 ? "partly supported: exponent differs from the paper's" : "not supported: exponent differs from the paper's"
-                if !better.isEmpty && !verdict.hasPrefix("not") {
-                    verdict = "partly supported: \(better.joined(separator: ", ")) fits the intervals significantly better than a pure power law"
-                }
+                var reasons: [String] = []
+                if worst > 0.3 { reasons.append("exponent differs from the paper's") }
+                if !better.isEmpty { reasons.append("\(better.joined(separator: ", ")) fits the intervals significantly better than a pure power law") }
+                let level = worst > 0.7 ? "not supported" : reasons.isEmpty ? "supported" : "partly supported"
+                let verdict = reasons.isEmpty ? level : "\(level): " + reasons.joined(separator: "; ")
                 out.append(Claim(claim: "Intervals between large updates follow a power law", figure: "Fig. 5",
                                  paperValue: "≈ \(target) (\(run.isConvolutional ? "CNN" : "MLP"))", run: run.name, measured: text,
                                  comparison: comparison.isEmpty ? "discrete MLE, KS-chosen x_min" : comparison, verdict: verdict))

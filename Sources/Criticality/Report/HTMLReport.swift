@@ -23,7 +23,7 @@ public enum HTMLReport {
 
         """
         h += "<h2>Claims of the paper beside the measurements</h2>\n" + claimsTable(Claims.evaluate(runs))
-        h += "<p class=\"small\">Verdict rules: heavy-tailed = the power law beats the exponential (Vuong test) in every stage; a lognormal, cut-off or stretched-exponential law significantly better than the pure power law makes the claim only partly supported; exponent range checked with ±2 s.e.; stability: |Δα̂| ≤ 0.5 supported, ≤ 1 partly; intervals: |α̂ − paper| ≤ 0.3 supported, ≤ 0.7 partly; least squares: 3–5 supported, 2.5–5.5 partly.</p>\n"
+        h += "<p class=\"small\">Verdict rules: heavy-tailed = the power law beats the exponential (Vuong test) in every stage; a lognormal, cut-off or stretched-exponential law significantly better than the pure power law (Vuong's sequential test: the models must first be shown to differ, docs/fit-json.md) makes the claim only partly supported; “at the power-law limit” = the alternative's best fit is the power law itself; exponent range checked with ±2 s.e.; stability: |Δα̂| ≤ 0.5 supported, ≤ 1 partly; intervals: |α̂ − paper| ≤ 0.3 supported, ≤ 0.7 partly; least squares: 3–5 supported, 2.5–5.5 partly.</p>\n"
         h += "<h2>Runs</h2>\n" + runTable(runs)
         h += "<h2>Figures</h2>\n"
         var figures = [Figures.trainingLoss(runs), Figures.updateDistribution(runs), Figures.updateDistribution(runs, ccdf: true),
@@ -74,6 +74,7 @@ public enum HTMLReport {
                     guard let u = s.update else { continue }
                     func verdict(_ a: TailAlternative) -> String {
                         guard let c = u.comparisons.first(where: { $0.alternative == a }) else { return "—" }
+                        if c.atLimit { return "at the power-law limit" }
                         return "\(c.verdict) (R \(String(format: "%.2f", c.R)), p \(String(format: "%.2g", c.p)))"
                     }
                     let iv = s.intervals.map { String(format: "%.2f (%.1f%%)", $0.fit.alpha, 100 * $0.q) }.joined(separator: ", ")

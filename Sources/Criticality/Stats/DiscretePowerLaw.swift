@@ -45,7 +45,7 @@ public struct DiscretePowerLaw {
     /// −n ln ζ(α, x_min) − α Σ ln x over α ∈ (1, 50].
     public func alpha(tailStart i: Int) -> Double {
         let n = suffixCount[i], sl = suffixLog[i], xmin = values[i]
-        return NelderMead.goldenSection({ a in n * Foundation.log(Special.hurwitzZeta(a, xmin)) + a * sl }, 1.0001, 50, tolerance: 1e-9)
+        return Search1D.goldenSection({ a in n * Foundation.log(Special.hurwitzZeta(a, xmin)) + a * sl }, 1.0001, 50, tolerance: 1e-9)
     }
 
     /// KS distance D = max_j |S_j − F(x_j)| over the distinct tail values, with S the empirical CDF of

@@ -23,8 +23,24 @@ public struct RunAnalysis: Codable, Sendable {
         public var end: Int
         public var scopes: [ScopeFits]
     }
+    /// Version of the fitting procedure that wrote the file. 2: limit-aware alternatives and Vuong's
+    /// sequential test (issue 11); files without it (version 1) are re-fitted by `report` and `reproduce`.
+    public var fitsVersion: Int
     public var run: String
     public var windows: [WindowFits]
+
+    public static let currentVersion = 2
+
+    enum CodingKeys: String, CodingKey { case fitsVersion = "fits_version", run, windows }
+
+    /// Whether `run` has a fits.json written by the current fitting procedure.
+    public static func isCurrent(run: String) -> Bool {
+        struct Version: Decodable { var fits_version: Int? }
+        let path = run + "/observers/updates/fits.json"
+        guard let data = FileManager.default.contents(atPath: path),
+              let v = try? JSONDecoder().decode(Version.self, from: data) else { return false }
+        return v.fits_version == currentVersion
+    }
 
     /// Fits everything; `progress` gets a line per scope.
     public static func analyze(run: String, options: TailFitOptions, intervalCandidates: Int = 50,
@@ -69,7 +85,7 @@ public struct RunAnalysis: Codable, Sendable {
             }
             windows.append(WindowFits(folder: w.folder, start: w.start, end: w.end, scopes: scopes))
         }
-        let result = RunAnalysis(run: run, windows: windows)
+        let result = RunAnalysis(fitsVersion: currentVersion, run: run, windows: windows)
         try FileOutput.writeJSON(result, to: dir + "/fits.json")
         return result
     }

@@ -74,13 +74,16 @@ final class PlotTests: XCTestCase {
 
     /// The claims' verdicts follow the stated rules.
     func testClaimVerdictRules() {
-        func fit(_ alpha: Double, _ se: Double, exponential: String, lognormal: String = "inconclusive") -> TailFitReport {
-            func c(_ a: TailAlternative, _ v: String) -> TailComparison {
-                TailComparison(alternative: a, R: 1, logLikelihoodRatio: 1, p: 0.01, verdict: v, significance: 0.1, parameters: [:], nested: false)
+        func fit(_ alpha: Double, _ se: Double, exponential: String, lognormal: String = "inconclusive",
+                 lognormalAtLimit: Bool = false) -> TailFitReport {
+            func c(_ a: TailAlternative, _ v: String, atLimit: Bool = false) -> TailComparison {
+                TailComparison(alternative: a, R: 1, logLikelihoodRatio: 1, p: 0.01, verdict: v, reason: "", significance: 0.1,
+                               parameters: [:], nested: a.nestsPowerLaw, vuongP: 0.01, variance: 1, coincidence: nil,
+                               fit: .init(converged: true, atLimit: atLimit, logLikelihood: 0, method: "", evaluations: 0))
             }
             return TailFitReport(n: 100, nDropped: 0, discrete: false, alpha: alpha, alphaStderr: se, xmin: 1, xminMethod: "ks-scan", nTail: 50,
                                  ksDistance: 0.01, logLikelihood: 0, gofP: nil, bootstrap: nil,
-                                 comparisons: [c(.exponential, exponential), c(.lognormal, lognormal)],
+                                 comparisons: [c(.exponential, exponential), c(.lognormal, lognormal, atLimit: lognormalAtLimit)],
                                  wholeRange: .init(exponentialRate: 1, normalMean: 0, normalStandardDeviation: 1), hill: nil,
                                  leastSquares: LeastSquaresFit(slope: -alpha, intercept: 0, r2: 1, exponent: alpha, points: 10, axes: "log-log"))
         }
@@ -106,6 +109,13 @@ final class PlotTests: XCTestCase {
         let steep = Claims.evaluate([run([fit(6.5, 0.1, exponential: "power law favoured"), fit(7.9, 0.1, exponential: "power law favoured")])])
         XCTAssertEqual(steep[0].verdict, "partly supported: heavy-tailed, exponent outside 3–5")
         XCTAssertEqual(steep[1].verdict, "not supported")
+        // intervals: every reason that holds is kept (|α̂ − 2.7| = 0.5 and a better lognormal)
+        let both = Claims.evaluate([run([fit(3.2, 0.05, exponential: "power law favoured", lognormal: "alternative favoured")])])
+        XCTAssertEqual(both[2].verdict, "partly supported: exponent differs from the paper's; lognormal fits the intervals significantly better than a pure power law")
+        // a comparison at the power-law limit is shown as such, never as a verdict
+        let limit = Claims.evaluate([run([fit(3.8, 0.05, exponential: "power law favoured", lognormalAtLimit: true)])])
+        XCTAssertTrue(limit[0].comparison.contains("lognormal: at the power-law limit"), limit[0].comparison)
+        XCTAssertEqual(limit[0].verdict, "supported")
     }
 
     /// Standard errors below 0.01 (interval fits on millions of intervals) keep two significant digits
