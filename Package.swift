@@ -7,13 +7,16 @@ import Foundation
 //                      installed into /usr/local/lib by scripts/install.sh; selects its fast kernels by itself.
 //   CRITICALITY_BLAS=debian   Debian's libopenblas-dev (0.3.21), the fallback.
 let debianBLAS = ProcessInfo.processInfo.environment["CRITICALITY_BLAS"] == "debian"
+// The libFuzzer targets (Sources/CriticalityFuzz) exist only for scripts/fuzz.sh, which builds them
+// with --sanitize=fuzzer: their entry point is libFuzzer's main.
+let fuzz = ProcessInfo.processInfo.environment["CRITICALITY_FUZZ"] == "1"
 
 let package = Package(
     name: "Criticality",
     products: [
         .library(name: "Criticality", targets: ["Criticality"]),
         .executable(name: "criticality", targets: ["criticality"]),
-    ],
+    ] + (fuzz ? [Product.executable(name: "criticality-fuzz", targets: ["CriticalityFuzz"])] : []),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -32,17 +35,22 @@ let package = Package(
         .target(
             name: "Criticality",
             dependencies: ["CBLAS", "CKernels", "CZlib"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+            // The fuzzer builds -O with every check on: it looks for the traps -Ounchecked removes.
+            swiftSettings: fuzz ? [] : [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
         ),
-        .executableTarget(
-            name: "criticality",
+        // The command line as a library (its commands, flags and the YAML config), so that tests and
+        // the fuzzer reach it; `criticality` is its three-line executable.
+        .target(
+            name: "CriticalityCLI",
             dependencies: [
                 "Criticality",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "CriticalityTests", dependencies: ["Criticality"], exclude: ["Stats/Fixtures", "Stats/Reference"],
+        .executableTarget(name: "criticality", dependencies: ["CriticalityCLI"]),
+    ] + (fuzz ? [Target.executableTarget(name: "CriticalityFuzz", dependencies: ["Criticality", "CriticalityCLI"])] : []) + [
+        .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "CriticalityCLI"], exclude: ["Stats/Fixtures", "Stats/Reference", "Observe/Reference"],
                     resources: [.copy("Report/Golden")]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what is missing, builds, runs the end-to-end
 # kill -9/resume check on the release binary, the smoke-scale reproduction rendered in headless
-# Chromium, then the unit tests (release build, ~1 minute to compile, seconds to run).
+# Chromium, then the unit tests (release build, ~1 minute to compile, seconds to run), then each fuzz
+# target for 2 seconds (scripts/fuzz.sh; about 2 minutes to build with the sanitizers).
 # Long checks stay behind CRITICALITY_LONG_TESTS=1 (none in the default suite takes more than seconds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +20,6 @@ set -e
 grep -E '^Test Suite|failed|error:|Executed [0-9]+ tests' "$log" || true
 if [ "$status" -ne 0 ]; then tail -40 "$log"; fi
 rm -f "$log"
-exit "$status"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+# every parser under libFuzzer for a few seconds (a sanitized build of its own, .build-fuzz)
+bash scripts/fuzz.sh --seconds 2

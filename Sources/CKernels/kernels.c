@@ -67,8 +67,22 @@ static inline __attribute__((always_inline)) void log_histogram_body(const float
         if (v != 0 && v < MN) MN = v;
         Z += (v == 0);
     }
-    s->sum += tsum;
-    s->sum_squares += tsq;
+    if (__builtin_isinf(tsq) || __builtin_isinf(tsum)) {
+        // Float32 partial sums overflow for |x| beyond ~1.8e19 (x finite; NaN and Inf have their own
+        // bins): redo this chunk's sums in double, the rare slow path
+        double dsum = 0, dsq = 0;
+        for (long k = 0; k < n; k++) {
+            uint32_t v = b[k] & 0x7fffffffu;
+            float a;
+            memcpy(&a, &v, 4);
+            dsum += a; dsq += (double)a * a;
+        }
+        s->sum += dsum;
+        s->sum_squares += dsq;
+    } else {
+        s->sum += tsum;
+        s->sum_squares += tsq;
+    }
     s->max_bits = MX;
     s->min_bits = MN;
     s->zeros += Z;

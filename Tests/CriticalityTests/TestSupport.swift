@@ -56,3 +56,52 @@ var fashionMNISTDirectory: String? {
     return FileManager.default.fileExists(atPath: dir + "/train-images-idx3-ubyte.gz")
         || FileManager.default.fileExists(atPath: dir + "/train-images-idx3-ubyte") ? dir : nil
 }
+
+/// The `criticality` binary built beside the tests (`swift test` builds every product of the package).
+let criticalityBinary: String = {
+    let dir = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL.deletingLastPathComponent()
+        ?? Bundle.main.bundleURL
+    return dir.appendingPathComponent("criticality").path
+}()
+
+/// Runs the real binary with `arguments` (optionally in `directory`), and returns its exit status,
+/// standard output and standard error.
+@discardableResult
+func runCLI(_ arguments: [String], directory: String? = nil, environment: [String: String]? = nil,
+            timeout: Double = 120) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: criticalityBinary)
+    p.arguments = arguments
+    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    final class Box: @unchecked Sendable { var data = Data() }
+    let outData = Box(), errData = Box()
+    let group = DispatchGroup()
+    group.enter(); DispatchQueue.global().async { outData.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    group.enter(); DispatchQueue.global().async { errData.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    let deadline = Date().addingTimeInterval(timeout)
+    while p.isRunning && Date() < deadline { usleep(10_000) }
+    if p.isRunning { p.terminate(); p.waitUntilExit(); group.wait(); return (-1, "", "timed out after \(timeout) s") }
+    p.waitUntilExit()
+    group.wait()
+    return (p.terminationStatus, String(decoding: outData.data, as: UTF8.self), String(decoding: errData.data, as: UTF8.self))
+}
+
+/// Asserts that the binary exits with status 1 (not a crash: a signal would give another status),
+/// writes an "error:" line containing every fragment, and prints nothing on standard output.
+func assertCLIError(_ arguments: [String], _ fragments: [String], directory: String? = nil,
+                    file: StaticString = #filePath, line: UInt = #line) {
+    do {
+        let r = try runCLI(arguments, directory: directory)
+        XCTAssertTrue(r.status == 1 || r.status == 64, "exit status \(r.status) for \(arguments): \(r.err)", file: file, line: line)
+        for f in fragments where !r.err.contains(f) {
+            XCTFail("stderr «\(r.err.prefix(600))» does not mention «\(f)» (\(arguments))", file: file, line: line)
+        }
+    } catch {
+        XCTFail("could not run \(criticalityBinary): \(error)", file: file, line: line)
+    }
+}

@@ -56,6 +56,10 @@ public enum BLAS {
     }
 
     /// Number of threads the backend uses for one call.
+    /// The most threads OpenBLAS is built for (its NUM_THREADS: 64 in both builds we link); a request
+    /// above it would be cut to it silently.
+    public static let maximumThreads = 64
+
     public static var threads: Int {
         get { Int(crit_blas_get_threads()) }
         set { crit_blas_set_threads(Int32(max(1, newValue))) }

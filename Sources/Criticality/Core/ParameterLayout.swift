@@ -1,3 +1,5 @@
+import Foundation
+
 /// Names the segments of the one contiguous parameter buffer (see ARCHITECTURE.md).
 ///
 /// Every trainable tensor of a model is a `Segment`: a layer name, a kind (`weight` or `bias`), a shape
@@ -56,4 +58,41 @@ public struct ParameterLayout: Codable, Equatable, Sendable {
     }
 
     public func segment(named name: String) -> Segment? { segments.first { $0.name == name } }
+
+    /// A layout from a file, checked before anything is built from it: layer names of letters, digits,
+    /// `_` and `-` (they become file names: no paths, no dots), at most 100 characters, not the
+    /// reserved scope "all"; kinds likewise; each (layer, kind) once; positive dimensions whose product
+    /// fits an integer. `source` names the file in messages.
+    public static func checked(_ entries: [(layer: String, kind: String, shape: [Int])], source: String) throws -> ParameterLayout {
+        func valid(_ name: String) -> Bool {
+            !name.isEmpty && name.count <= 100
+                && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }
+        }
+        var layout = ParameterLayout()
+        var seen = Set<String>()
+        for (i, e) in entries.enumerated() {
+            guard valid(e.layer), e.layer != "all" else {
+                throw CriticalityError(.invalidArgument, "\(source): segment \(i) has layer name '\(e.layer)'; names may hold only letters, digits, '_' and '-' (no '/', '.', spaces), at most 100 characters, and 'all' is reserved for all parameters")
+            }
+            guard valid(e.kind) else {
+                throw CriticalityError(.invalidArgument, "\(source): segment \(i) (\(e.layer)) has kind '\(e.kind)'; kinds may hold only letters, digits, '_' and '-'")
+            }
+            guard seen.insert(e.layer + "." + e.kind).inserted else {
+                throw CriticalityError(.invalidArgument, "\(source): segment \(i): \(e.layer).\(e.kind) appears twice")
+            }
+            var n = 1
+            for d in e.shape {
+                let (m, o) = n.multipliedReportingOverflow(by: d)
+                guard d >= 1, !o, !layout.parameterCount.addingReportingOverflow(m).overflow else {
+                    throw CriticalityError(.invalidArgument, "\(source): segment \(i) (\(e.layer).\(e.kind)) has shape \(e.shape); dimensions must be positive and their product must fit an integer")
+                }
+                n = m
+            }
+            guard !e.shape.isEmpty else {
+                throw CriticalityError(.invalidArgument, "\(source): segment \(i) (\(e.layer).\(e.kind)) has an empty shape")
+            }
+            layout.append(layer: e.layer, kind: e.kind, shape: e.shape)
+        }
+        return layout
+    }
 }

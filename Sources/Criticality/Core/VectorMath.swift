@@ -22,6 +22,20 @@ public enum VectorMath {
         return total
     }
 
+    /// Σ xᵢ² accumulated in Double: exact where the Float32 lanes of `sumOfSquares` overflow
+    /// (|x| ≳ 1.8·10¹⁹ with finite x). The slow path, for the rare step whose fast sum is not finite.
+    public static func sumOfSquaresInDouble(_ x: UnsafePointer<Float>, count n: Int) -> Double {
+        var total = 0.0
+        for i in 0..<n { total += Double(x[i]) * Double(x[i]) }
+        return total
+    }
+
+    /// Whether every xᵢ is finite (no NaN, no ±Inf).
+    public static func allFinite(_ x: UnsafePointer<Float>, count n: Int) -> Bool {
+        for i in 0..<n where !x[i].isFinite { return false }
+        return true
+    }
+
     /// y ← y + x.
     @inline(__always)
     public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int) {

@@ -28,7 +28,11 @@ public enum CIFAR10Loader {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CriticalityError(.fileNotFound, "cifar10: \(path) is missing; \(howToGet)")
         }
-        let bytes = [UInt8](data)
+        return try parse([UInt8](data), name: path, split: split)
+    }
+
+    /// One batch file's bytes; `name` is used in error messages.
+    public static func parse(_ bytes: [UInt8], name path: String, split: String) throws -> Dataset {
         guard !bytes.isEmpty, bytes.count % recordSize == 0 else {
             throw CriticalityError(.corruptFile,
                 "\(path): \(bytes.count) bytes is not a whole number of 3,073-byte records (1 label + 3,072 pixels); the file is truncated or not the binary version — \(howToGet)")

@@ -39,4 +39,26 @@ public struct Dataset: Sendable {
 public struct DatasetPair: Sendable {
     public var train: Dataset
     public var test: Dataset
+
+    public init(train: Dataset, test: Dataset) { self.train = train; self.test = test }
+
+    /// What training needs of the data: both sets non-empty, samples of at least one value, the same
+    /// sample shape and class count in both, inputs matching labels. (Loaders that read files check
+    /// each file; this checks the pair.)
+    public func validate() throws {
+        for (set, what) in [(train, "training"), (test, "test")] {
+            guard set.count >= 1 else {
+                throw CriticalityError(.invalidArgument, "\(set.name): the \(what) set holds no samples; check the dataset files")
+            }
+            guard set.featureCount >= 1, set.inputs.count == set.count * set.featureCount else {
+                throw CriticalityError(.invalidArgument, "\(set.name): \(set.inputs.count) input values do not make \(set.count) samples of shape \(set.sampleShape)")
+            }
+        }
+        guard train.sampleShape == test.sampleShape else {
+            throw CriticalityError(.invalidArgument, "the test images have shape \(test.sampleShape) but the training images \(train.sampleShape); both sets must come from the same dataset")
+        }
+        guard train.classCount == test.classCount else {
+            throw CriticalityError(.invalidArgument, "the training set has \(train.classCount) classes but the test set \(test.classCount)")
+        }
+    }
 }

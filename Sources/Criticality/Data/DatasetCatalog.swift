@@ -3,6 +3,12 @@ public enum DatasetCatalog {
     public static let names = ["fashion-mnist", "mnist", "cifar10", "synthetic", "synthetic-cifar"]
 
     public static func load(name: String, directory: String?) throws -> DatasetPair {
+        let pair = try loadUnchecked(name: name, directory: directory)
+        try pair.validate()
+        return pair
+    }
+
+    static func loadUnchecked(name: String, directory: String?) throws -> DatasetPair {
         switch name {
         case "fashion-mnist":
             return try MNISTLoader.load(dataset: name, directory: directory ?? MNISTLoader.defaultFashionMNISTDirectory())

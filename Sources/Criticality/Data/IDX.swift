@@ -29,12 +29,11 @@ public struct IDXArray: Equatable, Sendable {
         guard data.count >= headerSize else {
             throw CriticalityError(.corruptFile, "\(name): truncated IDX header (\(data.count) bytes, need \(headerSize) for rank \(rank))")
         }
-        var dims: [Int] = []
-        for r in 0..<rank {
+        let dims = (0..<rank).map { r in
             let o = 4 + 4 * r
-            dims.append(Int(data[o]) << 24 | Int(data[o + 1]) << 16 | Int(data[o + 2]) << 8 | Int(data[o + 3]))
+            return Int(data[o]) << 24 | Int(data[o + 1]) << 16 | Int(data[o + 2]) << 8 | Int(data[o + 3])
         }
-        let expected = dims.reduce(1, *)
+        let expected = try IDXArray.dataBytes(dims, name: name)
         let actual = data.count - headerSize
         guard actual == expected else {
             throw CriticalityError(.corruptFile,
@@ -44,14 +43,46 @@ public struct IDXArray: Equatable, Sendable {
         bytes = Array(data[headerSize...])
     }
 
-    /// Reads a plain or gzip-compressed IDX file.
+    /// The largest data an IDX file may announce (the datasets' largest, CIFAR-sized, is ~150 MB).
+    public static let maximumBytes = 1 << 32
+
+    /// Π dims, checked against overflow and `maximumBytes`.
+    static func dataBytes(_ dims: [Int], name: String) throws -> Int {
+        var n = 1
+        for d in dims {
+            let (m, o) = n.multipliedReportingOverflow(by: d)
+            guard !o, m <= maximumBytes else {
+                throw CriticalityError(.corruptFile, "\(name): IDX dimensions \(dims.map(String.init).joined(separator: "×")) announce more than \(maximumBytes) bytes; the header is damaged")
+            }
+            n = m
+        }
+        return n
+    }
+
+    /// Reads a plain or gzip-compressed IDX file. A compressed file is inflated to at most the size its
+    /// own header announces.
     public init(contentsOf path: String) throws {
         let name = (path as NSString).lastPathComponent
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CriticalityError(.fileNotFound, "\(path): cannot read the file")
         }
-        var bytes = [UInt8](data)
-        if Gzip.isGzip(bytes) { bytes = try Gzip.decompress(bytes, name: name) }
+        try self.init(fileBytes: [UInt8](data), name: name)
+    }
+
+    /// The bytes of a plain or gzip-compressed IDX file; `name` is used in error messages.
+    public init(fileBytes: [UInt8], name: String) throws {
+        var bytes = fileBytes
+        if Gzip.isGzip(bytes) {
+            let head = try Gzip.prefix(bytes, count: 20, name: name)
+            var limit = 20
+            if head.count >= 4, head[0] == 0, head[1] == 0, (1...4).contains(Int(head[3])), head.count >= 4 + 4 * Int(head[3]) {
+                let rank = Int(head[3])
+                let dims = (0..<rank).map { r in (0..<4).reduce(0) { $0 << 8 | Int(head[4 + 4 * r + $1]) } }
+                limit = 4 + 4 * rank + (try IDXArray.dataBytes(dims, name: name))
+            }
+            // a bad header is reported by the parser below, on the (short) inflated prefix
+            bytes = try Gzip.decompress(bytes, name: name, maximumBytes: limit)
+        }
         try self.init(parsing: bytes, name: name)
     }
 }

@@ -56,10 +56,24 @@ public struct BinaryReader {
     public mutating func readDouble() throws -> Double { Double(bitPattern: try read(UInt64.self)) }
     public mutating func readFloat() throws -> Float { Float(bitPattern: try read(UInt32.self)) }
     public mutating func readBool() throws -> Bool { try read(UInt8.self) != 0 }
+    /// An array written by `write(_:)`; its announced length is checked against the bytes left before
+    /// anything is allocated.
     public mutating func readArray<T: FixedWidthInteger>(_: T.Type) throws -> [T] {
-        let n = Int(try read(UInt64.self))
-        guard n <= bytes.count else { throw CriticalityError(.corruptFile, "\(name): bad array length \(n)") }
-        return try (0..<n).map { _ in try read(T.self) }
+        let announced = try read(UInt64.self)
+        let left = UInt64(bytes.count - offset) / UInt64(MemoryLayout<T>.size)
+        guard announced <= left else {
+            throw CriticalityError(.corruptFile, "\(name): an array at byte \(offset - 8) announces \(announced) elements but only \(left) fit in the rest of the file; the checkpoint is damaged")
+        }
+        return try (0..<Int(announced)).map { _ in try read(T.self) }
+    }
+
+    /// A count written as UInt64, at most `limit`.
+    public mutating func readCount(atMost limit: Int, what: String) throws -> Int {
+        let v = try read(UInt64.self)
+        guard v <= UInt64(limit) else {
+            throw CriticalityError(.corruptFile, "\(name): \(what) \(v) at byte \(offset - 8) is more than \(limit); the checkpoint is damaged")
+        }
+        return Int(v)
     }
     public mutating func readDoubles() throws -> [Double] { try readArray(UInt64.self).map(Double.init(bitPattern:)) }
     public mutating func readFloats() throws -> [Float] { try readArray(UInt32.self).map(Float.init(bitPattern:)) }

@@ -33,8 +33,14 @@ public final class MetricsLog {
             guard let h = FileHandle(forWritingAtPath: path) else {
                 throw CriticalityError(.fileNotFound, "\(path): metrics file is missing; the run directory is damaged")
             }
+            defer { try? h.close() }
+            let size = try h.seekToEnd()
+            // Cutting back to the checkpoint's length drops rows written after it; a file shorter than
+            // that has lost rows the checkpoint already counts, which no resume can restore.
+            guard size >= length else {
+                throw CriticalityError(.corruptFile, "\(path) is \(size) bytes but the checkpoint recorded \(length): rows written before the checkpoint are missing (the file was cut short or replaced). Restore it from a copy, or start the run again with `criticality train --force`")
+            }
             try h.truncate(atOffset: length)
-            try h.close()
         } else {
             try FileOutput.write(MetricsLog.header, to: path)
         }

@@ -4,16 +4,38 @@ import Foundation
 /// magic `\x93NUMPY`, major/minor version bytes, a little-endian header length (UInt16 for 1.0,
 /// UInt32 for 2.0/3.0), an ASCII Python-dict header `{'descr': '<f4', 'fortran_order': False, 'shape': (…), }`
 /// padded with spaces and a newline so the data starts at a multiple of 64, then the raw data.
-/// We write version 1.0, little-endian, C order; we read any of the dtypes in `NpyDType`.
-public enum NpyDType: String, Sendable {
-    case float32 = "<f4", float64 = "<f8", int64 = "<i8", int32 = "<i4", uint64 = "<u8", uint8 = "|u1"
-    public var size: Int {
-        switch self {
-        case .float32, .int32: 4
-        case .float64, .int64, .uint64: 8
-        case .uint8: 1
-        }
+/// We write version 1.0, little-endian, C order; we read the numeric dtypes below in either byte order.
+public struct NpyDType: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: Character, Sendable { case float = "f", signed = "i", unsigned = "u", bool = "b" }
+    public var kind: Kind
+    /// Bytes per element.
+    public var size: Int
+    public var bigEndian: Bool
+
+    public static let float32 = NpyDType(kind: .float, size: 4, bigEndian: false)
+    public static let float64 = NpyDType(kind: .float, size: 8, bigEndian: false)
+    public static let int64 = NpyDType(kind: .signed, size: 8, bigEndian: false)
+    public static let int32 = NpyDType(kind: .signed, size: 4, bigEndian: false)
+    public static let uint64 = NpyDType(kind: .unsigned, size: 8, bigEndian: false)
+    public static let uint8 = NpyDType(kind: .unsigned, size: 1, bigEndian: false)
+
+    /// The `descr` we write: `<f4`, `<f8`, `<i8`, `<i4`, `<u8`, `|u1`.
+    public var rawValue: String { (size == 1 ? "|" : bigEndian ? ">" : "<") + "\(kind.rawValue)\(size)" }
+    public var description: String { rawValue }
+
+    /// Parses a `descr`: byte order `<` (little), `>` (big), `=` or `|` (native: little on every machine
+    /// Criticality runs on), then f4, f8, i1/i2/i4/i8, u1/u2/u4/u8 or b1. nil if unsupported.
+    public init?(descr: String) {
+        var text = Substring(descr)
+        var big = false
+        if let first = text.first, "<>=|".contains(first) { big = first == ">"; text = text.dropFirst() }
+        guard let k = text.first.flatMap(Kind.init(rawValue:)), let n = Int(text.dropFirst()) else { return nil }
+        let valid: Set<Int> = k == .float ? [4, 8] : k == .bool ? [1] : [1, 2, 4, 8]
+        guard valid.contains(n) else { return nil }
+        self.init(kind: k, size: n, bigEndian: big && n > 1)
     }
+
+    init(kind: Kind, size: Int, bigEndian: Bool) { self.kind = kind; self.size = size; self.bigEndian = bigEndian }
 }
 
 /// Element types that can be written to `.npy`.
@@ -32,8 +54,108 @@ public struct NpyHeader: Equatable, Sendable {
     public var fortranOrder: Bool
     /// Byte offset of the first element.
     public var dataOffset: Int
-    public var elementCount: Int { shape.reduce(1, *) }
-    public var dataBytes: Int { elementCount * dtype.size }
+    /// Π shape and Π shape × element size, checked when the header is parsed (no overflow).
+    public var elementCount: Int
+    public var dataBytes: Int
+
+    public init(dtype: NpyDType, shape: [Int], fortranOrder: Bool, dataOffset: Int) throws {
+        self.dtype = dtype; self.shape = shape; self.fortranOrder = fortranOrder; self.dataOffset = dataOffset
+        var n = 1
+        for d in shape {
+            let (m, o) = n.multipliedReportingOverflow(by: d)
+            guard !o else { throw CriticalityError(.corruptFile, "shape \(shape) has more elements than any file can hold") }
+            n = m
+        }
+        let (bytes, o) = n.multipliedReportingOverflow(by: dtype.size)
+        guard !o else { throw CriticalityError(.corruptFile, "shape \(shape) of \(dtype) needs more bytes than any file can hold") }
+        elementCount = n
+        dataBytes = bytes
+    }
+}
+
+/// The Python literal of a `.npy` header: a dict of strings, booleans and tuples of integers, as
+/// `ast.literal_eval` reads it (a repeated key keeps its last value, as in Python).
+struct NpyHeaderLiteral {
+    enum Value { case string(String), bool(Bool), tuple([Int]) }
+    private let chars: [Character]
+    private var i = 0
+    let name: String
+
+    /// Parses `text`; throws naming the offset of the first thing that is not part of such a dict.
+    static func parse(_ text: String, name: String) throws -> [String: Value] {
+        var p = NpyHeaderLiteral(chars: Array(text), name: name)
+        return try p.dict()
+    }
+
+    private init(chars: [Character], name: String) { self.chars = chars; self.name = name }
+
+    private func fail(_ what: String) -> CriticalityError {
+        CriticalityError(.corruptFile, "\(name): .npy header is not a Python dict literal: \(what) at character \(i) of «\(String(chars))»")
+    }
+    private mutating func space() { while i < chars.count, chars[i].isWhitespace { i += 1 } }
+    private mutating func expect(_ c: Character) throws {
+        space()
+        guard i < chars.count, chars[i] == c else { throw fail("expected '\(c)'") }
+        i += 1
+    }
+    private mutating func string() throws -> String {
+        space()
+        guard i < chars.count, chars[i] == "'" || chars[i] == "\"" else { throw fail("expected a quoted string") }
+        let q = chars[i]; i += 1
+        var out = ""
+        while i < chars.count, chars[i] != q {
+            guard chars[i] != "\\" else { throw fail("escape sequences are not allowed") }
+            out.append(chars[i]); i += 1
+        }
+        guard i < chars.count else { throw fail("unterminated string") }
+        i += 1
+        return out
+    }
+    private mutating func value() throws -> Value {
+        space()
+        guard i < chars.count else { throw fail("expected a value") }
+        if chars[i] == "'" || chars[i] == "\"" { return .string(try string()) }
+        if chars[i] == "(" {
+            i += 1
+            var items: [Int] = []
+            while true {
+                space()
+                if i < chars.count, chars[i] == ")" { i += 1; return .tuple(items) }
+                var digits = ""
+                while i < chars.count, chars[i].isASCII, chars[i].isNumber { digits.append(chars[i]); i += 1 }
+                if i < chars.count, chars[i] == "L" { i += 1 }  // Python 2 long suffix (old NumPy files)
+                guard let v = Int(digits) else { throw fail("expected a non-negative integer dimension") }
+                items.append(v)
+                space()
+                if i < chars.count, chars[i] == "," { i += 1; continue }
+                try expect(")")
+                return .tuple(items)
+            }
+        }
+        for (word, b) in [("True", true), ("False", false)] where chars[i...].starts(with: word) {
+            i += word.count
+            return .bool(b)
+        }
+        throw fail("expected a string, True/False or a tuple")
+    }
+    private mutating func dict() throws -> [String: Value] {
+        try expect("{")
+        var out: [String: Value] = [:]
+        while true {
+            space()
+            if i < chars.count, chars[i] == "}" { i += 1; break }
+            let k = try string()
+            try expect(":")
+            out[k] = try value()
+            space()
+            if i < chars.count, chars[i] == "," { i += 1; continue }
+            try expect("}")
+            break
+        }
+        space()
+        guard i == chars.count else { throw fail("text after the dict") }
+        return out
+    }
 }
 
 public enum Npy {
@@ -81,38 +203,54 @@ public enum Npy {
         guard let text = String(bytes: b[start..<(start + headerLength)], encoding: .utf8) else {
             throw CriticalityError(.corruptFile, "\(name): .npy header is not text")
         }
-        func field(_ key: String) -> String? {
-            guard let r = text.range(of: "'\(key)':") else { return nil }
-            return String(text[r.upperBound...]).trimmingCharacters(in: .whitespaces)
+        let d = try NpyHeaderLiteral.parse(text, name: name)
+        guard Set(d.keys) == ["descr", "fortran_order", "shape"] else {
+            throw CriticalityError(.corruptFile, "\(name): .npy header must have exactly the keys 'descr', 'fortran_order', 'shape' (as NumPy requires); it has \(d.keys.sorted())")
         }
-        guard let descrField = field("descr"), let q1 = descrField.firstIndex(of: "'"),
-              let q2 = descrField[descrField.index(after: q1)...].firstIndex(of: "'") else {
-            throw CriticalityError(.corruptFile, "\(name): .npy header has no 'descr': \(text)")
+        guard case .string(let descr) = d["descr"]! else {
+            throw CriticalityError(.corruptFile, "\(name): .npy header's 'descr' is not a string: \(text)")
         }
-        let descr = String(descrField[descrField.index(after: q1)..<q2])
-        let normalized = descr == "<u1" ? "|u1" : descr
-        guard let dtype = NpyDType(rawValue: normalized) else {
+        guard let dtype = NpyDType(descr: descr) else {
             throw CriticalityError(.invalidArgument,
                 "\(name): dtype '\(descr)' is not supported; save the array as float32 ('<f4') or float64 ('<f8') (e.g. `np.save(path, a.astype(np.float64))`)")
         }
-        let fortran = field("fortran_order")?.hasPrefix("True") ?? false
-        guard let shapeField = field("shape"), let open = shapeField.firstIndex(of: "("),
-              let close = shapeField.firstIndex(of: ")") else {
-            throw CriticalityError(.corruptFile, "\(name): .npy header has no 'shape': \(text)")
+        guard case .bool(let fortran) = d["fortran_order"]! else {
+            throw CriticalityError(.corruptFile, "\(name): .npy header's 'fortran_order' is not True or False: \(text)")
         }
-        let dims = shapeField[shapeField.index(after: open)..<close].split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        var shape: [Int] = []
-        for d in dims {
-            guard let v = Int(d), v >= 0 else { throw CriticalityError(.corruptFile, "\(name): bad .npy shape \(shapeField)") }
-            shape.append(v)
+        guard case .tuple(let shape) = d["shape"]! else {
+            throw CriticalityError(.corruptFile, "\(name): .npy header's 'shape' is not a tuple: \(text)")
         }
-        return NpyHeader(dtype: dtype, shape: shape, fortranOrder: fortran, dataOffset: start + headerLength)
+        do {
+            return try NpyHeader(dtype: dtype, shape: shape, fortranOrder: fortran, dataOffset: start + headerLength)
+        } catch let e as CriticalityError {
+            throw CriticalityError(.corruptFile, "\(name): .npy \(e.message)")
+        }
     }
 
     /// Reads a whole `.npy` file and converts its elements to `Double`.
     public static func readDoubles(path: String) throws -> (values: [Double], shape: [Int]) {
         let (header, data) = try readRaw(path: path)
+        return try decodeDoubles(header: header, data: data, name: path)
+    }
+
+    /// The elements of `.npy` bytes as Double; `name` is used in error messages.
+    public static func decodeDoubles(_ data: Data, name: String) throws -> (values: [Double], shape: [Int]) {
+        let header = try parseHeader(data, name: name)
+        try checkLength(header, available: data.count - header.dataOffset, name: name)
+        return try decodeDoubles(header: header, data: data, name: name)
+    }
+
+    static func checkLength(_ header: NpyHeader, available: Int, name: String) throws {
+        guard available >= header.dataBytes else {
+            throw CriticalityError(.corruptFile,
+                "\(name): truncated .npy: header promises shape \(header.shape) of \(header.dtype.rawValue) = \(header.dataBytes) bytes, but only \(available) bytes follow the header")
+        }
+    }
+
+    static func decodeDoubles(header: NpyHeader, data: Data, name path: String) throws -> (values: [Double], shape: [Int]) {
+        guard !header.fortranOrder || header.shape.count <= 2 else {
+            throw CriticalityError(.invalidArgument, "\(path): Fortran-order arrays of more than 2 dimensions are not supported; save with np.ascontiguousarray(a)")
+        }
         var out = [Double](repeating: 0, count: header.elementCount)
         data.withUnsafeBytes { raw in
             let p = raw.baseAddress! + header.dataOffset
@@ -125,7 +263,7 @@ public enum Npy {
     public static func readFloats(path: String) throws -> (values: [Float], shape: [Int]) {
         let (header, data) = try readRaw(path: path)
         guard header.dtype == .float32 else {
-            throw CriticalityError(.corruptFile, "\(path): expected float32 data, found \(header.dtype.rawValue)")
+            throw CriticalityError(.corruptFile, "\(path): expected little-endian float32 data ('<f4'), found '\(header.dtype.rawValue)'")
         }
         var out = [Float](repeating: 0, count: header.elementCount)
         data.withUnsafeBytes { raw in
@@ -135,27 +273,35 @@ public enum Npy {
     }
 
     static func readRaw(path: String) throws -> (NpyHeader, Data) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CriticalityError(.invalidArgument, "\(path) is a folder, not a .npy file")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CriticalityError(.fileNotFound, "\(path): cannot read the file (missing or unreadable)")
         }
         let header = try parseHeader(data, name: path)
-        let available = data.count - header.dataOffset
-        guard available >= header.dataBytes else {
-            throw CriticalityError(.corruptFile,
-                "\(path): truncated .npy: header promises shape \(header.shape) of \(header.dtype.rawValue) = \(header.dataBytes) bytes, but only \(available) bytes follow the header")
-        }
+        try checkLength(header, available: data.count - header.dataOffset, name: path)
         return (header, data)
     }
 
-    /// Converts `count` little-endian elements of `dtype` at `p` (any alignment) to Double.
+    /// Converts `count` elements of `dtype` at `p` (any alignment, either byte order) to Double.
     public static func convert(_ p: UnsafeRawPointer, dtype: NpyDType, count: Int, into out: UnsafeMutablePointer<Double>) {
-        switch dtype {
-        case .float32: for i in 0..<count { out[i] = Double(p.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)) }
-        case .float64: for i in 0..<count { out[i] = p.loadUnaligned(fromByteOffset: 8 * i, as: Double.self) }
-        case .int64: for i in 0..<count { out[i] = Double(p.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)) }
-        case .int32: for i in 0..<count { out[i] = Double(p.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
-        case .uint64: for i in 0..<count { out[i] = Double(p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) }
-        case .uint8: for i in 0..<count { out[i] = Double(p.load(fromByteOffset: i, as: UInt8.self)) }
+        @inline(__always) func load<T: FixedWidthInteger>(_ i: Int, _: T.Type) -> T {
+            let v = p.loadUnaligned(fromByteOffset: MemoryLayout<T>.size * i, as: T.self)
+            return dtype.bigEndian ? T(bigEndian: v) : T(littleEndian: v)
+        }
+        switch (dtype.kind, dtype.size) {
+        case (.float, 4): for i in 0..<count { out[i] = Double(Float(bitPattern: load(i, UInt32.self))) }
+        case (.float, 8): for i in 0..<count { out[i] = Double(bitPattern: load(i, UInt64.self)) }
+        case (.signed, 1): for i in 0..<count { out[i] = Double(load(i, Int8.self)) }
+        case (.signed, 2): for i in 0..<count { out[i] = Double(load(i, Int16.self)) }
+        case (.signed, 4): for i in 0..<count { out[i] = Double(load(i, Int32.self)) }
+        case (.signed, 8): for i in 0..<count { out[i] = Double(load(i, Int64.self)) }
+        case (.unsigned, 1), (.bool, 1): for i in 0..<count { out[i] = Double(load(i, UInt8.self)) }
+        case (.unsigned, 2): for i in 0..<count { out[i] = Double(load(i, UInt16.self)) }
+        case (.unsigned, 4): for i in 0..<count { out[i] = Double(load(i, UInt32.self)) }
+        default: for i in 0..<count { out[i] = Double(load(i, UInt64.self)) }
         }
     }
 

@@ -35,7 +35,7 @@ public final class NpyRowReader {
             let size = try h.seekToEnd()
             try h.close()
             let header = try Npy.parseHeader(head, name: p)
-            guard header.dtype == .float32 || header.dtype == .float64 else {
+            guard header.dtype.kind == .float else {
                 throw CriticalityError(.invalidArgument, "\(p): dtype \(header.dtype.rawValue) is not float32 or float64; save the updates with `np.save(path, updates.astype(np.float32))`")
             }
             guard header.shape.count == 2 else {
@@ -47,6 +47,9 @@ public final class NpyRowReader {
             let available = Int(size) - header.dataOffset
             guard available >= header.dataBytes else {
                 throw CriticalityError(.corruptFile, "\(p): truncated .npy: shape \(header.shape) needs \(header.dataBytes) data bytes, the file has \(available)")
+            }
+            guard !header.shape[1].multipliedReportingOverflow(by: header.dtype.size).overflow else {
+                throw CriticalityError(.corruptFile, "\(p): \(header.shape[1]) columns of \(header.dtype) overflow a row's byte count; the header is damaged")
             }
             if let c = columns, c != header.shape[1] {
                 throw CriticalityError(.invalidArgument, "\(p) has \(header.shape[1]) columns but \(parts[0].path) has \(c); every chunk must hold the same parameters")
@@ -61,6 +64,7 @@ public final class NpyRowReader {
     /// Calls `body(rowIndex, row)` for rows in `range` (global indices across parts), in order.
     public func forEachRow(in range: Range<Int>, _ body: (Int, UnsafePointer<Float>) throws -> Void) throws {
         let row = FloatBuffer(count: columns)
+        var rowDoubles = [Double](repeating: 0, count: columns)
         var base = 0
         for part in parts {
             let lo = max(range.lowerBound, base), hi = min(range.upperBound, base + part.rows)
@@ -80,10 +84,13 @@ public final class NpyRowReader {
                 try data.withUnsafeBytes { raw in
                     for i in 0..<n {
                         let src = raw.baseAddress! + i * rowBytes
-                        if part.header.dtype == .float32 {
+                        if part.header.dtype == .float32 {  // little-endian; others go through Npy.convert
                             UnsafeMutableRawPointer(row.pointer).copyMemory(from: src, byteCount: rowBytes)
                         } else {
-                            for c in 0..<columns { row.pointer[c] = Float(src.loadUnaligned(fromByteOffset: 8 * c, as: Double.self)) }
+                            rowDoubles.withUnsafeMutableBufferPointer { d in
+                                Npy.convert(src, dtype: part.header.dtype, count: columns, into: d.baseAddress!)
+                                for c in 0..<columns { row.pointer[c] = Float(d[c]) }
+                            }
                         }
                         try body(r + i, row.pointer)
                     }

@@ -90,6 +90,37 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         return Network(layers: layers, maxBatch: maxBatch)
     }
 
+    /// Trainable parameters (weights and biases) for samples of `sampleShape`, and Σ of the layers'
+    /// output widths per sample (the activations a batch keeps), computed with checked arithmetic so that
+    /// absurd widths are an error, not a wrapped-around count.
+    public func size(sampleShape: [Int], classCount: Int) throws -> (parameters: Int, activationsPerSample: Int) {
+        func mul(_ a: Int, _ b: Int) throws -> Int {
+            let (m, o) = a.multipliedReportingOverflow(by: b)
+            guard !o else { throw CriticalityError(.invalidArgument, "model \(model): its size overflows an integer; use smaller --widths") }
+            return m
+        }
+        func add(_ a: Int, _ b: Int) throws -> Int {
+            let (m, o) = a.addingReportingOverflow(b)
+            guard !o else { throw CriticalityError(.invalidArgument, "model \(model): its size overflows an integer; use smaller --widths") }
+            return m
+        }
+        if isConvolutional {
+            guard sampleShape.count == 3 else { return (0, 0) }
+            let (c, h, w) = (sampleShape[0], sampleShape[1], sampleShape[2])
+            let flat = try mul(64, try mul(h / 4, w / 4))
+            let p = 32 * 9 * c + 32 + 2 * 32 + 64 * 32 * 9 + 64 + 2 * 64
+            let parameters = try add(p, try add(try mul(flat, 512) + 512, 512 * classCount + classCount))
+            let activations = try add(try mul(try mul(32, h), w) * 3, try mul(try mul(64, h / 2), w / 2) * 3) + 512 + classCount
+            return (parameters, activations)
+        }
+        var parameters = 0, activations = 0
+        for i in 0..<(widths.count - 1) {
+            parameters = try add(parameters, try add(try mul(widths[i], widths[i + 1]), widths[i + 1]))
+            activations = try add(activations, try mul(widths[i + 1], 2))
+        }
+        return (parameters, activations)
+    }
+
     /// GEMM FLOPs of one training step per sample: forward and ∂W for every layer, ∂X for all but the
     /// first (2 FLOPs per multiply–add). `mlp-large`: 1.36 GFLOP per step at batch 64.
     public var trainingFLOPsPerSample: Double { trainingFLOPsPerSample(sampleShape: [1, 28, 28]) }

@@ -12,6 +12,11 @@ public enum ExternalUpdates {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CriticalityError(.fileNotFound, "--layout \(path): cannot read the file")
         }
+        return try parseLayout(data, name: path, parameterCount: parameterCount)
+    }
+
+    /// A layout from the bytes of a layout file or manifest; `name` is used in error messages.
+    public static func parseLayout(_ data: Data, name path: String, parameterCount: Int) throws -> ParameterLayout {
         struct Entry: Decodable { var layer: String; var kind: String; var shape: [Int] }
         struct Manifest: Decodable { var layout: [Entry] }
         let entries: [Entry]
@@ -22,8 +27,7 @@ public enum ExternalUpdates {
         } else {
             throw CriticalityError(.invalidArgument, "--layout \(path): expected a JSON array of {\"layer\", \"kind\", \"shape\"} objects (or a manifest.json)")
         }
-        var layout = ParameterLayout()
-        for e in entries { layout.append(layer: e.layer, kind: e.kind, shape: e.shape) }
+        let layout = try ParameterLayout.checked(entries.map { ($0.layer, $0.kind, $0.shape) }, source: "--layout \(path)")
         guard layout.parameterCount == parameterCount else {
             throw CriticalityError(.invalidArgument, "--layout \(path) describes \(layout.parameterCount) parameters but the updates have \(parameterCount) columns")
         }
@@ -44,6 +48,9 @@ public enum ExternalUpdates {
         func context(_ step: Int, _ row: UnsafePointer<Float>) -> StepContext {
             var sq = 0.0
             StepChunks.forEach(layout) { _, offset, n in sq += VectorMath.sumOfSquares(row + offset, count: n) }
+            if !sq.isFinite && VectorMath.allFinite(row, count: layout.parameterCount) {
+                sq = VectorMath.sumOfSquaresInDouble(row, count: layout.parameterCount)  // Float32 lanes overflowed
+            }
             return StepContext(step: step, epoch: 0, loss: .nan, updateSquaredNorm: sq, update: row, parameters: nil, layout: layout)
         }
         let span = s.windows.ranges.first!.lowerBound..<s.windows.ranges.last!.upperBound

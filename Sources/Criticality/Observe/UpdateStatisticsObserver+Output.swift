@@ -143,7 +143,7 @@ extension UpdateStatisticsObserver {
         if let range = hist.positiveRange {
             try write("\(prefix)_logbin_edges.npy", (range.lowerBound...(range.upperBound + 1)).map(LogGrid.edge))
             try write("\(prefix)_logbin_centers.npy", range.map(LogGrid.center))
-            try write("\(prefix)_logbin_counts.npy", hist.positiveCounts(in: range).map(Double.init))
+            try write("\(prefix)_logbin_counts.npy", hist.positiveCounts(in: range).map { Double($0) })  // not .map(Double.init): that picks init(bitPattern:)
             try write("\(prefix)_density.npy", hist.density(in: range))
             try write("\(prefix)_ccdf.npy", hist.ccdf(in: range))
         }

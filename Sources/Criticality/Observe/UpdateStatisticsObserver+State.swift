@@ -25,8 +25,13 @@ extension UpdateStatisticsObserver {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CriticalityError(.fileNotFound, "\(path): observer state is missing from the checkpoint")
         }
+        try restoreState(data, name: path)
+    }
+
+    /// Restores from the bytes of a `state.bin`; `name` is used in error messages.
+    public func restoreState(_ data: Data, name path: String) throws {
         var r = try BinaryReader(data: data, name: path)
-        let n = Int(try r.read(UInt64.self))
+        let n = try r.readCount(atMost: settings.windows.ranges.count, what: "number of windows")
         let segments = layout.segments.count
         var out: [WindowRecord] = []
         for _ in 0..<n {
@@ -36,6 +41,9 @@ extension UpdateStatisticsObserver {
             }
             let hists = try (0..<segments).map { _ in try LogHistogram.read(from: &r) }
             let reservoirs = try (0..<segments).map { _ in try UniformSample.read(from: &r) }
+            guard reservoirs.allSatisfy({ $0.capacity == settings.reservoirSize }) else {
+                throw CriticalityError(.corruptFile, "\(path): its samples are not of this run's size \(settings.reservoirSize); the checkpoint does not belong to this configuration")
+            }
             var rec = WindowRecord(range: a..<b, updateHistograms: hists, updateReservoirs: reservoirs)
             rec.losses = try r.readDoubles(); rec.updateNorms = try r.readDoubles()
             rec.updateMaxima = try r.readDoubles(); rec.entropies = try r.readDoubles()
@@ -45,6 +53,9 @@ extension UpdateStatisticsObserver {
                 rec.parameterLinear = try scopes.map { _ in
                     var l = LinearHistogram(maximum: try r.readDouble(), bins: settings.linearBins)
                     l.counts = try r.readArray(UInt64.self)
+                    guard l.counts.count == settings.linearBins, l.maximum.isFinite, l.maximum >= 0 else {
+                        throw CriticalityError(.corruptFile, "\(path): a linear histogram of \(l.counts.count) bins up to \(l.maximum), not this run's \(settings.linearBins); the checkpoint is damaged")
+                    }
                     return l
                 }
             }

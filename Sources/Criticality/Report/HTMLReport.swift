@@ -25,6 +25,10 @@ public enum HTMLReport {
         h += "<h2>Claims of the paper beside the measurements</h2>\n" + claimsTable(Claims.evaluate(runs))
         h += "<p class=\"small\">Verdict rules: heavy-tailed = the power law beats the exponential (Vuong test) in every stage; a lognormal, cut-off or stretched-exponential law significantly better than the pure power law (Vuong's sequential test: the models must first be shown to differ, docs/fit-json.md) makes the claim only partly supported; “at the power-law limit” = the alternative's best fit is the power law itself; exponent range checked with ±2 s.e.; stability: |Δα̂| ≤ 0.5 supported, ≤ 1 partly; intervals: |α̂ − paper| ≤ 0.3 supported, ≤ 0.7 partly; least squares: 3–5 supported, 2.5–5.5 partly.</p>\n"
         h += "<h2>Runs</h2>\n" + runTable(runs)
+        let problems = runs.flatMap { r in r.problems.map { "\(r.name): \($0)" } }
+        if !problems.isEmpty {
+            h += "<p class=\"small\">Not shown: " + problems.map(escape).joined(separator: "; ") + "</p>\n"
+        }
         h += "<h2>Figures</h2>\n"
         var figures = [Figures.trainingLoss(runs), Figures.updateDistribution(runs), Figures.updateDistribution(runs, ccdf: true),
                        Figures.intervals(runs), Figures.updateEntropy(runs)]
@@ -60,7 +64,7 @@ public enum HTMLReport {
             let c = m.config
             let acc = m.final.map { String(format: "%.2f%%", 100 * $0.testAccuracy) } ?? "—"
             let windows = r.windows.map { "\($0.range.lowerBound)–\($0.range.upperBound)" }.joined(separator: ", ")
-            t += "<tr><td>\(escape(r.name))</td><td>\(escape(c.model.model))</td><td>\(escape(c.dataset))</td><td>\(escape(c.optimizer.kind.rawValue)) lr \(c.optimizer.learningRate)</td><td>\(c.batchSize)</td><td>\(m.stepsCompleted)/\(m.totalSteps)</td><td>\(escape(windows))</td><td>\(acc)</td><td>\(String(format: "%.0f", m.timing.stepsPerSecond))</td><td>\(escape(m.versions.blas.name)) \(escape(m.versions.blas.version)) (\(escape(m.versions.blas.core)))</td><td>\(m.seed)</td><td>\(escape(m.status))</td></tr>\n"
+            t += "<tr><td>\(escape(r.name))</td><td>\(escape(c.model.model))</td><td>\(escape(c.dataset))</td><td>\(escape(c.optimizer.kind.rawValue)) lr \(c.optimizer.learningRate)</td><td>\(c.batchSize)</td><td>\(m.stepsCompleted)/\(m.totalSteps)</td><td>\(escape(windows))</td><td>\(acc)</td><td>\(String(format: "%.0f", m.timing.stepsPerSecond))</td><td>\(escape(m.versions.blas.name)) \(escape(m.versions.blas.version)) (\(escape(m.versions.blas.core)))</td><td>\(m.seed)</td><td>\(escape(m.status == "running" && !RunLock.isHeld(run: r.path) ? "stopped: the manifest says running but no process holds the run (resume it)" : m.status))</td></tr>\n"
         }
         return t + "</table>\n"
     }

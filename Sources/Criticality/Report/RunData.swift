@@ -23,6 +23,8 @@ public struct RunData: Sendable {
     public var testAccuracy: [Double] = []
     public var windows: [Window] = []
     public var layers: [String] = []
+    /// What could not be read, one sentence each (shown in the report rather than silently dropped).
+    public var problems: [String] = []
 
     /// Reads `path`; a missing piece leaves its field empty (the figures then say there is no data).
     public init(path: String) throws {
@@ -44,7 +46,19 @@ public struct RunData: Sendable {
             }
             return
         }
-        let fits = try? FileOutput.readJSON(RunAnalysis.self, from: dir + "/fits.json")
+        var fits: RunAnalysis?
+        if FileManager.default.fileExists(atPath: dir + "/fits.json") {
+            let parses = FileManager.default.contents(atPath: dir + "/fits.json").flatMap { try? JSONSerialization.jsonObject(with: $0) } != nil
+            if !parses {
+                problems.append("\(dir)/fits.json could not be read (not valid JSON); run `criticality analyze \(path)` again")
+            } else if !RunAnalysis.isCurrent(run: path) {
+                problems.append("\(dir)/fits.json is missing its version or from an earlier fitting procedure; run `criticality analyze \(path)` (or `report` without --no-analyze)")
+            } else {
+                do { fits = try FileOutput.readJSON(RunAnalysis.self, from: dir + "/fits.json") } catch {
+                    problems.append("\(dir)/fits.json could not be read (\((error as? CriticalityError)?.message ?? "\(error)")); run `criticality analyze \(path)` again")
+                }
+            }
+        }
         windows = summary.windows.map { w in
             Window(folder: w.folder, range: w.start..<w.end, path: dir + "/" + w.folder, summary: w,
                    fits: fits?.windows.first { $0.folder == w.folder })

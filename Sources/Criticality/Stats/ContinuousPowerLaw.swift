@@ -140,7 +140,9 @@ public struct ContinuousPowerLaw {
         var i = 0
         while i < count && count - i >= max(options.minimumTail, 2) && x[i] < x[count - 1]
                 && x[i] <= (options.maximumXmin ?? .infinity) {
-            c.append(i)  // a tail of one repeated value has no finite α̂, so the largest value is never x_min
+            // a tail of one repeated value has no finite α̂, so the largest value is never x_min; nor is a
+            // value whose tail is equal to it to rounding (Σ ln(x/x_min) = 0 in floating point)
+            if alpha(tailStart: i).isFinite { c.append(i) }
             let v = x[i]
             while i < count && x[i] == v { i += 1 }
         }
@@ -193,7 +195,7 @@ public struct ContinuousPowerLaw {
                 }
             }
         }
-        return fit(tailStart: best)
+        return best >= 0 ? fit(tailStart: best) : nil
     }
 }
 

@@ -177,6 +177,9 @@ extension LogHistogram {
     static func read(from r: inout BinaryReader) throws -> LogHistogram {
         var h = LogHistogram()
         h.counts = try r.readArray(UInt64.self)
+        guard h.counts.count <= LogGrid.binCount else {
+            throw CriticalityError(.corruptFile, "\(r.name): a histogram of \(h.counts.count) bins, more than the grid's \(LogGrid.binCount); the checkpoint is damaged")
+        }
         h.zeros = try r.read(); h.sum = try r.readDouble(); h.sumOfSquares = try r.readDouble()
         let minBits: UInt32 = try r.read()
         h.minimumPositive = minBits == .max ? nil : Float(bitPattern: minBits)

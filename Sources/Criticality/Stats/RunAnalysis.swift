@@ -16,6 +16,9 @@ public struct RunAnalysis: Codable, Sendable {
         public var parameter: TailFitReport?
         /// Discrete fits of the inter-event interval histograms.
         public var intervals: [IntervalFit]
+        /// Why a fit of this scope is missing (a file gone, too few values, no x_min candidate), one
+        /// sentence each; nil when every fit was made. One failing fit never stops the analysis.
+        public var problems: [String]?
     }
     public struct WindowFits: Codable, Sendable {
         public var folder: String
@@ -52,11 +55,25 @@ public struct RunAnalysis: Codable, Sendable {
             let folder = dir + "/" + w.folder
             var scopes: [ScopeFits] = []
             for s in w.scopes {
-                func continuous(_ kind: String) throws -> TailFitReport? {
+                var problems: [String] = []
+                func attempt<T>(_ what: String, _ body: () throws -> T?) -> T? {
+                    do { return try body() } catch let e as CriticalityError {
+                        problems.append("\(what): \(e.message)")
+                    } catch {
+                        problems.append("\(what): \(error)")
+                    }
+                    return nil
+                }
+                func continuous(_ kind: String, expected: Bool) throws -> TailFitReport? {
                     let sample = folder + "/\(kind)_\(s.scope)_reservoir.npy"
-                    guard FileManager.default.fileExists(atPath: sample) else { return nil }
+                    guard FileManager.default.fileExists(atPath: sample) else {
+                        if expected { throw CriticalityError(.fileNotFound, "\(sample) is missing (summary.json lists this scope); the run directory is damaged") }
+                        return nil
+                    }
                     let values = try Npy.readDoubles(path: sample).values
-                    guard values.filter({ $0 > 0 }).count >= 10 else { return nil }
+                    guard values.filter({ $0 > 0 }).count >= 10 else {
+                        throw CriticalityError(.invalidArgument, "fewer than 10 positive values in \(sample): not fitted")
+                    }
                     var report = try TailFit.fit(values, options: options, source: sample)
                     let xb = folder + "/\(kind)_\(s.scope)_xbins.npy", nm = folder + "/\(kind)_\(s.scope)_nums.npy"
                     if FileManager.default.fileExists(atPath: xb) {
@@ -69,19 +86,28 @@ public struct RunAnalysis: Codable, Sendable {
                 var intervals: [IntervalFit] = []
                 for t in w.timing {
                     let path = folder + "/interval_q\(t.q)_\(s.scope)_counts.npy"
-                    guard FileManager.default.fileExists(atPath: path) else { continue }
-                    let counts = try Npy.readDoubles(path: path).values
-                    guard counts.filter({ $0 > 0 }).count >= 2 else { continue }
-                    var o = options
-                    o.maximumCandidates = intervalCandidates
-                    // Intervals never exceed the window's length L − 1: keep the tail a decade below it.
-                    o.maximumXmin = min(options.maximumXmin ?? .infinity, Double(w.end - w.start) / 10)
-                    o.bootstrap = 0
-                    intervals.append(IntervalFit(q: t.q, fit: try TailFit.fitHistogram(counts, options: o)))
+                    let fit: IntervalFit? = attempt("intervals q = \(t.q)") {
+                        guard FileManager.default.fileExists(atPath: path) else {
+                            throw CriticalityError(.fileNotFound, "\(path) is missing (summary.json lists q = \(t.q)); the run directory is damaged")
+                        }
+                        let counts = try Npy.readDoubles(path: path).values
+                        guard counts.filter({ $0 > 0 }).count >= 2 else {
+                            throw CriticalityError(.invalidArgument, "fewer than two distinct intervals in \(path): not fitted")
+                        }
+                        var o = options
+                        o.maximumCandidates = intervalCandidates
+                        // Intervals never exceed the window's length L − 1: keep the tail a decade below it.
+                        o.maximumXmin = min(options.maximumXmin ?? .infinity, Double(w.end - w.start) / 10)
+                        o.bootstrap = 0
+                        return IntervalFit(q: t.q, fit: try TailFit.fitHistogram(counts, options: o, source: path))
+                    }
+                    if let fit { intervals.append(fit) }
                 }
-                scopes.append(ScopeFits(scope: s.scope, update: try continuous("update"), parameter: try continuous("param"),
-                                        intervals: intervals))
-                progress?("\(w.folder) \(s.scope)")
+                let update = attempt("|Δθ|") { try continuous("update", expected: s.update.count > s.update.zeros) }
+                let parameter = attempt("|θ|") { try continuous("param", expected: (s.parameter?.count ?? 0) > (s.parameter?.zeros ?? 0)) }
+                scopes.append(ScopeFits(scope: s.scope, update: update ?? nil, parameter: parameter ?? nil, intervals: intervals,
+                                        problems: problems.isEmpty ? nil : problems))
+                progress?("\(w.folder) \(s.scope)" + problems.map { "\n  not fitted — \($0)" }.joined())
             }
             windows.append(WindowFits(folder: w.folder, start: w.start, end: w.end, scopes: scopes))
         }

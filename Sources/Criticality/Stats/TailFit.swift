@@ -103,6 +103,9 @@ public enum TailFit {
                     throw CriticalityError(.invalidArgument, "--xmin \(xm): fewer than two distinct values at or above it")
                 }
                 fit = pl.fit(xmin: xm, tailStart: i)
+                guard fit.alpha.isFinite else {
+                    throw CriticalityError(.invalidArgument, "--xmin \(xm): the values at or above it are equal to rounding; no power law can be fitted")
+                }
             } else {
                 guard let f = pl.scan(scan) else {
                     throw CriticalityError(.invalidArgument, "\(source): no candidate x_min\(TailFit.atMost(options)) leaves a tail of \(options.minimumTail) values")
@@ -163,7 +166,10 @@ public enum TailFit {
 
     /// A discrete fit from a histogram of integer values (`counts[v]` observations of v), e.g. the
     /// interval histograms of a run directory.
-    public static func fitHistogram(_ counts: [Double], options: TailFitOptions) throws -> TailFitReport {
+    public static func fitHistogram(_ counts: [Double], options: TailFitOptions, source: String = "interval histogram") throws -> TailFitReport {
+        if let i = counts.firstIndex(where: { !($0 >= 0 && $0.isFinite && $0 == $0.rounded() && $0 < 1e15) }) {
+            throw CriticalityError(.invalidArgument, "\(source): count \(counts[i]) of value \(i) is not a whole number ≥ 0; a histogram holds counts")
+        }
         if options.bootstrap == 0 {
             // Straight from the histogram: no need to expand millions of observations.
             let pl = DiscretePowerLaw(histogram: counts)

@@ -206,8 +206,11 @@ public struct UniformSample: Equatable, Sendable {
     /// Reads a sample written by `write` and rebuilds its plan from the stored generator state; throws
     /// when the values do not match the plan's positions below `seen` (a corrupt or foreign file).
     static func read(from r: inout BinaryReader) throws -> UniformSample {
-        let capacity = Int(try r.read(UInt64.self))
+        let capacity = try r.readCount(atMost: UpdateStatisticsSettings.maximumReservoirSize, what: "sample size")
         let length: UInt64 = try r.read()
+        guard length < 1 << 53 else {
+            throw CriticalityError(.corruptFile, "\(r.name): a sample of a stream of \(length) values, more than any run has; the checkpoint is damaged")
+        }
         let values = try r.readFloats()
         let seen: UInt64 = try r.read()
         let rng = try r.readRNG()

@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 
 /// A checkpoint: the folder `checkpoint/` of a run directory, holding everything that determines the
@@ -18,6 +19,31 @@ public struct CheckpointState: Codable, Equatable, Sendable {
     public var lastTrainLoss: Double?
     public var trainingSeconds: Double
     public var wallSeconds: Double
+    /// Size and CRC-32 of every other file of the checkpoint (relative path → check), verified before
+    /// anything is restored. nil in checkpoints written before 2026-12-01 (not verified).
+    public var files: [String: FileCheck]? = nil
+    /// CRC-32 of the run's resolved configuration (canonical JSON) the checkpoint was written with;
+    /// `resume` refuses a manifest whose configuration differs. nil in older checkpoints.
+    public var configCRC32: UInt32? = nil
+
+    public struct FileCheck: Codable, Equatable, Sendable {
+        public var bytes: Int
+        public var crc32: UInt32
+    }
+}
+
+/// CRC-32 (zlib's, the gzip/PNG polynomial) of data.
+public func crc32(of data: Data) -> UInt32 {
+    data.withUnsafeBytes { raw -> UInt32 in
+        var c: uLong = 0
+        var offset = 0
+        while offset < raw.count {
+            let n = min(raw.count - offset, 1 << 30)
+            c = CZlib.crc32(c, raw.baseAddress!.assumingMemoryBound(to: Bytef.self) + offset, uInt(n))
+            offset += n
+        }
+        return UInt32(truncatingIfNeeded: c)
+    }
 }
 
 public enum Checkpoint {
@@ -26,6 +52,7 @@ public enum Checkpoint {
     /// Writes a checkpoint as `run/folder` (temporary name, then renames).
     public static func write(run: String, folder: String, state: CheckpointState, parameters: FloatBuffer,
                              buffers: [FloatBuffer] = [], optimizer: Optimizer, observers: [TrainingObserver]) throws {
+        var state = state
         let fm = FileManager.default
         let tmp = run + "/" + folder + ".tmp"
         let final = run + "/" + folder
@@ -41,6 +68,7 @@ public enum Checkpoint {
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try o.saveState(to: dir)
         }
+        state.files = try checks(of: tmp)
         try FileOutput.writeJSON(state, to: tmp + "/state.json")
         try? fm.removeItem(atPath: old)
         if fm.fileExists(atPath: final) { try fm.moveItem(atPath: final, toPath: old) }
@@ -62,9 +90,39 @@ public enum Checkpoint {
         try FileOutput.readJSON(CheckpointState.self, from: dir + "/state.json")
     }
 
+    /// Size and CRC-32 of every regular file below `dir` (relative paths).
+    static func checks(of dir: String) throws -> [String: CheckpointState.FileCheck] {
+        var out: [String: CheckpointState.FileCheck] = [:]
+        for relative in (FileManager.default.enumerator(atPath: dir)?.allObjects as? [String] ?? []).sorted() {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir + "/" + relative, isDirectory: &isDir), !isDir.boolValue,
+                  relative != "state.json" else { continue }
+            guard let data = FileManager.default.contents(atPath: dir + "/" + relative) else {
+                throw CriticalityError(.io, "\(dir)/\(relative): cannot read back the checkpoint file just written")
+            }
+            out[relative] = .init(bytes: data.count, crc32: crc32(of: data))
+        }
+        return out
+    }
+
+    /// Checks every file a checkpoint lists against its recorded size and CRC-32 (older checkpoints
+    /// without the list pass). A bit flip, a truncation or a missing file is named.
+    public static func verify(_ dir: String, state: CheckpointState) throws {
+        guard let files = state.files else { return }
+        for (relative, check) in files.sorted(by: { $0.key < $1.key }) {
+            guard let data = FileManager.default.contents(atPath: dir + "/" + relative) else {
+                throw CriticalityError(.corruptFile, "\(dir)/\(relative) is missing from the checkpoint; it cannot be resumed — start the run again with `criticality train --force`")
+            }
+            guard data.count == check.bytes, crc32(of: data) == check.crc32 else {
+                throw CriticalityError(.corruptFile, "\(dir)/\(relative) is damaged (\(data.count) bytes, CRC-32 \(String(format: "%08x", crc32(of: data))); the checkpoint recorded \(check.bytes) bytes, \(String(format: "%08x", check.crc32))). It cannot be resumed — start the run again with `criticality train --force`")
+            }
+        }
+    }
+
     /// Loads θ and optimizer state from checkpoint folder `dir` into the given buffers.
     public static func restore(from dir: String, parameters: FloatBuffer, buffers: [FloatBuffer] = [], optimizer: Optimizer,
                                observers: [TrainingObserver]) throws {
+        try verify(dir, state: try readState(dir))
         if !buffers.isEmpty {
             let (v, _) = try Npy.readFloats(path: dir + "/buffers.npy")
             guard v.count == buffers.reduce(0, { $0 + $1.count }) else {
@@ -94,6 +152,6 @@ extension CheckpointState {
         case step, samplerEpoch = "sampler_epoch", samplerPosition = "sampler_position"
         case optimizerStepCount = "optimizer_step_count", metricsBytes = "metrics_bytes"
         case lastTestLoss = "last_test_loss", lastTestAccuracy = "last_test_accuracy", lastTrainLoss = "last_train_loss"
-        case trainingSeconds = "training_seconds", wallSeconds = "wall_seconds"
+        case trainingSeconds = "training_seconds", wallSeconds = "wall_seconds", files, configCRC32 = "config_crc32"
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Mini-batch size: a number of samples, or the whole training set (full-batch gradient descent).
 public enum BatchSize: Codable, Equatable, Sendable, CustomStringConvertible {
     case samples(Int)
@@ -76,23 +78,67 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case evalEvery = "eval_every", checkpointEvery = "checkpoint_every", seed, threads, updates
     }
 
-    /// Checks ranges a user can get wrong; the message names the flag.
-    public func validate() throws {
-        guard optimizer.learningRate > 0, optimizer.learningRate.isFinite else {
-            throw CriticalityError(.invalidArgument, "--lr must be a positive number; got \(optimizer.learningRate)")
-        }
+    /// Checks everything a user (a flag, a YAML key, or an edited manifest.json that `resume` reads) can
+    /// get wrong; the message names the flag. `train`, its YAML config and `resume` all come here.
+    /// `allowMoreThreadsThanCores` is for `resume` on a smaller machine: the thread count is part of a
+    /// run's numbers, so it is kept (slower) rather than refused.
+    public func validate(allowMoreThreadsThanCores: Bool = false) throws {
+        try optimizer.validate()
         if let s = steps, s < 1 { throw CriticalityError(.invalidArgument, "--steps must be ≥ 1; got \(s)") }
         if let e = epochs, e < 1 { throw CriticalityError(.invalidArgument, "--epochs must be ≥ 1; got \(e)") }
         guard evalEvery >= 1 else { throw CriticalityError(.invalidArgument, "--eval-every must be ≥ 1; got \(evalEvery)") }
         guard checkpointEvery >= 1 else { throw CriticalityError(.invalidArgument, "--checkpoint-every must be ≥ 1; got \(checkpointEvery)") }
-        if case .samples(let n) = batchSize, n < 1 { throw CriticalityError(.invalidArgument, "--batch-size must be ≥ 1") }
-        if let t = threads, t < 1 { throw CriticalityError(.invalidArgument, "--threads must be ≥ 1; got \(t)") }
+        if case .samples(let n) = batchSize, n < 1 { throw CriticalityError(.invalidArgument, "--batch-size must be ≥ 1; got \(n)") }
+        if let t = threads {
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            guard t >= 1 else { throw CriticalityError(.invalidArgument, "--threads must be ≥ 1; got \(t)") }
+            guard t <= BLAS.maximumThreads else {
+                throw CriticalityError(.invalidArgument, "--threads \(t) is more than the \(BLAS.maximumThreads) the BLAS library supports")
+            }
+            guard allowMoreThreadsThanCores || t <= cores else {
+                throw CriticalityError(.invalidArgument, "--threads \(t) is more than this machine's \(cores) cores; threads beyond the cores only wait for each other (use at most \(cores))")
+            }
+        }
+        try updates?.validate()
     }
 
-    /// Total steps for a training set of `datasetSize` samples.
-    public func totalSteps(datasetSize: Int) -> Int {
+    /// Total steps for a training set of `datasetSize` samples (≥ 1); an epoch count whose steps do not
+    /// fit in an integer is an error, not a wrapped-around number.
+    public func totalSteps(datasetSize: Int) throws -> Int {
         if let s = steps { return s }
+        guard datasetSize >= 1 else { throw CriticalityError(.invalidArgument, "the training set is empty") }
         let b = batchSize.resolved(datasetSize: datasetSize)
-        return (epochs ?? 1) * ((datasetSize + b - 1) / b)
+        let perEpoch = (datasetSize + b - 1) / b
+        let (total, overflow) = (epochs ?? 1).multipliedReportingOverflow(by: perEpoch)
+        guard !overflow else {
+            throw CriticalityError(.invalidArgument, "--epochs \(epochs ?? 1) × \(perEpoch) steps per epoch is more steps than can be counted; give fewer epochs")
+        }
+        return total
+    }
+}
+
+extension OptimizerSettings {
+    /// PyTorch's ranges, made strict where theirs let a run go to NaN: η > 0, momentum μ ∈ [0, 1)
+    /// (> 0 for Nesterov), Adam's β₁, β₂ ∈ [0, 1), RMSprop's α ∈ [0, 1), ε > 0, all finite.
+    public func validate() throws {
+        func check(_ ok: Bool, _ flag: String, _ value: Double, _ range: String) throws {
+            guard ok && value.isFinite else {
+                throw CriticalityError(.invalidArgument, "--\(flag) must be \(range) for \(kind.rawValue); got \(value)")
+            }
+        }
+        try check(learningRate > 0, "lr", learningRate, "a positive number")
+        switch kind {
+        case .sgd: break
+        case .momentum: try check(momentum >= 0 && momentum < 1, "momentum", momentum, "in [0, 1)")
+        case .nesterov: try check(momentum > 0 && momentum < 1, "momentum", momentum, "in (0, 1)")
+        case .adam:
+            try check(beta1 >= 0 && beta1 < 1, "beta1", beta1, "in [0, 1)")
+            try check(beta2 >= 0 && beta2 < 1, "beta2", beta2, "in [0, 1)")
+        case .rmsprop: try check(alpha >= 0 && alpha < 1, "alpha", alpha, "in [0, 1)")
+        case .adagrad: break
+        }
+        if kind == .adam || kind == .rmsprop || kind == .adagrad {
+            try check(resolvedEpsilon > 0, "eps", resolvedEpsilon, "a positive number")
+        }
     }
 }

@@ -97,22 +97,30 @@ public final class Trainer {
     private var trainingSeconds = 0.0
     private var wallSecondsBefore = 0.0
     private let created: String
+    /// The configuration as the manifest records it (steps and threads resolved) and its CRC-32, which
+    /// every checkpoint carries so that `resume` refuses an edited manifest.
+    private var resolvedConfig: TrainConfig
+    private var configCRC32: UInt32 = 0
+    /// This process's hold on the run directory.
+    private let lock: RunLock
 
     /// Builds everything for `config`. With `resume`, restores the newest checkpoint of `runPath`;
     /// otherwise `runPath` must be an empty or new folder (the CLI handles `--force`).
     /// `makeObservers` builds the observers once the parameter layout and step count are known.
     /// `metricsBufferRows` rows of metrics are buffered before they are appended to `metrics.csv`.
+    /// `lock`: the run directory's lock if the caller already holds it (`RunDirectory.prepare`);
+    /// otherwise the trainer takes it, and throws if another process holds it.
     public convenience init(config: TrainConfig, data: DatasetPair, runPath: String,
                             makeObservers: (ParameterLayout, Int) throws -> [TrainingObserver],
-                            resume: Bool = false, metricsBufferRows: Int = 1024) throws {
+                            resume: Bool = false, metricsBufferRows: Int = 1024, lock: RunLock? = nil) throws {
         try self.init(config: config, data: data, runPath: runPath, observers: [], makeObservers: makeObservers,
-                      resume: resume, metricsBufferRows: metricsBufferRows)
+                      resume: resume, metricsBufferRows: metricsBufferRows, lock: lock)
     }
 
     public convenience init(config: TrainConfig, data: DatasetPair, runPath: String, observers: [TrainingObserver] = [],
-                            resume: Bool = false, metricsBufferRows: Int = 1024) throws {
+                            resume: Bool = false, metricsBufferRows: Int = 1024, lock: RunLock? = nil) throws {
         try self.init(config: config, data: data, runPath: runPath, observers: observers, makeObservers: { _, _ in [] },
-                      resume: resume, metricsBufferRows: metricsBufferRows)
+                      resume: resume, metricsBufferRows: metricsBufferRows, lock: lock)
     }
 
     deinit {
@@ -122,16 +130,18 @@ public final class Trainer {
 
     private init(config: TrainConfig, data: DatasetPair, runPath: String, observers given: [TrainingObserver],
                  makeObservers: (ParameterLayout, Int) throws -> [TrainingObserver],
-                 resume: Bool, metricsBufferRows: Int) throws {
-        try config.validate()
+                 resume: Bool, metricsBufferRows: Int, lock: RunLock?) throws {
+        try config.validate(allowMoreThreadsThanCores: resume)
+        try data.validate()
         if let t = config.threads { BLAS.threads = t }
         self.config = config
         self.data = data
         self.runPath = runPath
         batchSize = config.batchSize.resolved(datasetSize: data.train.count)
-        totalSteps = config.totalSteps(datasetSize: data.train.count)
+        totalSteps = try config.totalSteps(datasetSize: data.train.count)
         evalBatch = min(max(batchSize, 256), data.test.count)
         let maxBatch = max(batchSize, evalBatch)
+        try Trainer.checkMemory(config: config, data: data, maxBatch: maxBatch)
         network = try config.model.makeNetwork(sampleShape: data.train.sampleShape, classCount: data.train.classCount,
                                                maxBatch: maxBatch)
         loss = Loss(kind: config.loss, classCount: data.train.classCount, maxBatch: maxBatch)
@@ -146,6 +156,11 @@ public final class Trainer {
         batchLabels = [Int32](repeating: 0, count: maxBatch)
         sampler = BatchSampler(datasetSize: data.train.count, batchSize: batchSize, seed: config.seed)
         created = ISO8601DateFormatter().string(from: Date())
+        resolvedConfig = config
+        resolvedConfig.steps = totalSteps
+        // The thread count is part of the run's numbers: recorded, so that `resume` uses the same.
+        resolvedConfig.threads = config.threads ?? BLAS.threads
+        configCRC32 = crc32(of: try FileOutput.encodeJSON(resolvedConfig))
         chunks = StepChunks.table(network.layout)
         chunkSquares = .allocate(capacity: max(chunks.count, 1))
         chunkSquares.initialize(repeating: 0, count: max(chunks.count, 1))
@@ -158,9 +173,14 @@ public final class Trainer {
         ownsPair = !shared
 
         try FileManager.default.createDirectory(atPath: runPath, withIntermediateDirectories: true)
+        self.lock = try lock ?? RunLock(run: runPath)
+        FileOutput.removeStaleTemporaries(under: runPath)
         if resume {
             let dir = try Checkpoint.latest(run: runPath)
             let state = try Checkpoint.readState(dir)
+            if let recorded = state.configCRC32, recorded != configCRC32 {
+                throw CriticalityError(.corruptFile, "\(runPath)/manifest.json: its configuration is not the one the checkpoint was written with (CRC-32 \(String(format: "%08x", configCRC32)), checkpoint \(String(format: "%08x", recorded))); was manifest.json edited? Restore it, or start a new run with `criticality train`")
+            }
             try Checkpoint.restore(from: dir, parameters: network.parameters, buffers: network.stateBuffers, optimizer: optimizer, observers: observers)
             optimizer.stepCount = state.optimizerStepCount
             step = state.step
@@ -180,10 +200,26 @@ public final class Trainer {
         }
     }
 
-    /// Runs to `totalSteps` (or until `shouldStop`). Throws on a non-finite loss or update, after
-    /// marking the manifest incomplete; everything written before stays.
+    /// Runs to `totalSteps` (or until `shouldStop`). Throws on a non-finite loss or update, or when a
+    /// write fails (disk full, read-only), after marking the manifest incomplete with the reason (as far
+    /// as the disk still takes it); everything written before stays and `resume` continues from the
+    /// last checkpoint.
     @discardableResult
     public func run() throws -> TrainingOutcome {
+        do {
+            return try runSteps()
+        } catch let e as CriticalityError where e.kind == .numerical {
+            throw e  // the manifest already says why
+        } catch {
+            let message = (error as? CriticalityError)?.message ?? "\(error)"
+            try? writeManifest(status: "incomplete",
+                               reason: "stopped at step \(step) of \(totalSteps): \(message); once that is fixed, continue with `criticality resume \(runPath)`",
+                               wallSeconds: wallSecondsBefore)
+            throw error
+        }
+    }
+
+    private func runSteps() throws -> TrainingOutcome {
         let wallStart = Date()
         var lastProgress = 0.0
         var stepsThisSession = 0
@@ -341,7 +377,12 @@ public final class Trainer {
             var sq = 0.0
             for i in 0..<chunks.count { sq += chunkSquares[i] }
             defer { for i in 0..<activeCount { activeChunked[i] = nil }; activeCount = 0; replayingChunks = false }
-            guard sq.isFinite else { throw try nonFinite("the update Δθ contains a non-finite value (Σ Δθ² = \(sq))", epoch: epoch) }
+            if !sq.isFinite {  // Float32 partial sums overflow beyond ~1.8·10¹⁹; only a NaN or Inf is an error
+                guard VectorMath.allFinite(u, count: update.count) else {
+                    throw try nonFinite("the update Δθ contains a non-finite value", epoch: epoch)
+                }
+                sq = VectorMath.sumOfSquaresInDouble(u, count: update.count)
+            }
             if !replayingChunks {
                 let context = StepContext(step: step, epoch: epoch, loss: l, updateSquaredNorm: sq,
                                           update: u, parameters: nil, layout: network.layout)
@@ -352,7 +393,12 @@ public final class Trainer {
             StepChunks.forEach(network.layout) { _, offset, n in
                 sq += optimizer.computeUpdate(gradients: g, update: u, range: offset..<(offset + n))
             }
-            guard sq.isFinite else { throw try nonFinite("the update Δθ contains a non-finite value (Σ Δθ² = \(sq))", epoch: epoch) }
+            if !sq.isFinite {
+                guard VectorMath.allFinite(u, count: update.count) else {
+                    throw try nonFinite("the update Δθ contains a non-finite value", epoch: epoch)
+                }
+                sq = VectorMath.sumOfSquaresInDouble(u, count: update.count)
+            }
             let context = StepContext(step: step, epoch: epoch, loss: l, updateSquaredNorm: sq,
                                       update: u, parameters: theta, layout: network.layout)
             if let replaying = replayingFor {
@@ -430,6 +476,20 @@ public final class Trainer {
         return (totalLoss / Double(set.count), Double(totalCorrect) / Double(set.count))
     }
 
+    /// Refuses a model whose buffers would not fit in this machine's memory, before allocating them:
+    /// θ, ∂L/∂θ, Δθ and the optimizer's state (4 bytes per parameter each) and the batch's activations
+    /// and their gradients.
+    static func checkMemory(config: TrainConfig, data: DatasetPair, maxBatch: Int) throws {
+        let size = try config.model.size(sampleShape: data.train.sampleShape, classCount: data.train.classCount)
+        let slots: Double = [OptimizerKind.sgd: 0, .adam: 2][config.optimizer.kind] ?? 1
+        let bytes = 4 * Double(size.parameters) * (3 + slots) + 4 * 2 * Double(maxBatch) * Double(size.activationsPerSample)
+        let available = Double(ProcessInfo.processInfo.physicalMemory)
+        guard bytes < 0.8 * available else {
+            throw CriticalityError(.invalidArgument, String(format: "model %@ has %.3g parameters and needs about %.1f GiB for θ, gradients, updates, optimizer state and activations; this machine has %.1f GiB. Use smaller --widths or --batch-size",
+                                                            config.model.model, Double(size.parameters), bytes / 1_073_741_824, available / 1_073_741_824))
+        }
+    }
+
     // MARK: - Run directory
 
     private func nonFinite(_ what: String, epoch: Int) throws -> CriticalityError {
@@ -449,7 +509,7 @@ public final class Trainer {
                                     optimizerStepCount: optimizer.stepCount, metricsBytes: bytes,
                                     lastTestLoss: lastTestLoss, lastTestAccuracy: lastTestAccuracy,
                                     lastTrainLoss: lastTrainLoss, trainingSeconds: trainingSeconds,
-                                    wallSeconds: wallSeconds)
+                                    wallSeconds: wallSeconds, configCRC32: configCRC32)
         try Checkpoint.write(run: runPath, folder: Checkpoint.folder, state: state, parameters: network.parameters,
                              buffers: network.stateBuffers, optimizer: optimizer, observers: observers)
     }
@@ -466,10 +526,8 @@ public final class Trainer {
         if status == "complete", let l = lastTestLoss, let a = lastTestAccuracy {
             final = RunManifest.Final(step: step, testAccuracy: a, testLoss: l, trainLoss: lastTrainLoss ?? .nan)
         }
-        var resolved = config
-        resolved.steps = totalSteps
         let manifest = RunManifest(
-            status: status, incompleteReason: reason, config: resolved, seed: config.seed, totalSteps: totalSteps,
+            status: status, incompleteReason: reason, config: resolvedConfig, seed: config.seed, totalSteps: totalSteps,
             stepsCompleted: step, parameterCount: network.layout.parameterCount, layout: network.layout.segments,
             dataset: .init(name: config.dataset, directory: config.dataDirectory, trainCount: data.train.count,
                            testCount: data.test.count, sampleShape: data.train.sampleShape),

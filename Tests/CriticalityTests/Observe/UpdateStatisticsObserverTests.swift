@@ -319,3 +319,42 @@ final class UpdateStatisticsThreadSplitTests: XCTestCase {
         }
     }
 }
+
+/// `np.load` of every array kind a run writes gives what docs/run-directory.md says, recomputed by
+/// NumPy from the run's raw updates (Reference/check_run_arrays.py) — the test that would have caught
+/// the counts written as integer bit patterns (issue 12, item 1).
+final class RunArraysAgainstNumPyTests: XCTestCase {
+    func testEveryArrayKindMatchesANumPyRecomputation() throws {
+        try XCTSkipUnless(numpyAvailable, "NumPy is not installed")
+        let run = temporaryDirectory(self)
+        var c = TrainConfig(model: try ModelSpec(model: "mlp", widths: [784, 12, 10]),
+                            optimizer: OptimizerSettings(kind: .momentum, learningRate: 0.02))
+        c.dataset = "synthetic"
+        c.batchSize = .samples(64)
+        c.steps = 120
+        c.evalEvery = 60
+        c.checkpointEvery = 50
+        c.seed = 9
+        var u = UpdateStatisticsSettings()
+        u.windows = StepWindows(ranges: [0..<40, 80..<120])
+        u.reservoirSize = 3000
+        c.updates = u
+        let recorder = UpdateRecorder()
+        let data = try DatasetCatalog.load(name: "synthetic", directory: nil)
+        try Trainer(config: c, data: data, runPath: run, makeObservers: { l, t in [recorder] + (try StandardObservers.make(for: c)(l, t)) }).run()
+        let p = (try Trainer(config: c, data: data, runPath: temporaryDirectory(self))).network.layout.parameterCount
+        try FileOutput.writeNpy(recorder.rows, shape: [recorder.rows.count / p, p], to: run + "/updates.npy")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Reference/check_run_arrays.py").path
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        proc.arguments = ["python3", script, run, run + "/updates.npy"]
+        let out = Pipe()
+        proc.standardOutput = out
+        proc.standardError = out
+        try proc.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        proc.waitUntilExit()
+        XCTAssertEqual(proc.terminationStatus, 0, text)
+        XCTAssertTrue(text.hasPrefix("OK"), text)
+    }
+}

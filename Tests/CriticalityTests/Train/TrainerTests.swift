@@ -103,9 +103,15 @@ final class TrainerTests: XCTestCase {
     func testInterruptWritesCheckpointAndResumeFinishesIdentically() throws {
         let full = temporaryDirectory(self), run = temporaryDirectory(self)
         try Trainer(config: config(steps: 100), data: data, runPath: full, observers: [SumObserver()]).run()
-        let t = try Trainer(config: config(steps: 100), data: data, runPath: run, observers: [SumObserver()])
-        t.shouldStop = { t.step == 63 }
-        XCTAssertEqual(try t.run(), .interrupted(step: 63))
+        do {  // the interrupted process ends here (and releases the run's lock)
+            let t = try Trainer(config: config(steps: 100), data: data, runPath: run, observers: [SumObserver()])
+            t.shouldStop = { [unowned t] in t.step == 63 }
+            XCTAssertEqual(try t.run(), .interrupted(step: 63))
+            // while it holds the run, no second trainer may write it
+            assertThrowsMessage(["is in use by another criticality process"]) {
+                _ = try Trainer(config: config(steps: 100), data: data, runPath: run, observers: [SumObserver()], resume: true)
+            }
+        }
         let m = try FileOutput.readJSON(RunManifest.self, from: run + "/manifest.json")
         XCTAssertEqual(m.status, "incomplete")
         XCTAssertTrue(m.incompleteReason?.contains("criticality resume") ?? false)

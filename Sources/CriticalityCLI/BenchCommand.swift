@@ -41,9 +41,9 @@ struct BenchCommand: ParsableCommand {
             let ghz = Benchmarks.cpuGHz()
             let peak = Double(cores) * ghz * 64
             print("BLAS: \(info.name) \(info.version), core \(info.core), \(info.threads) threads")
-            print(String(format: "Peak assumed: %d cores × %.2f GHz × 64 FLOP/cycle = %.0f GFLOP/s", cores, ghz, peak))
+            print(String(format: "Peak assumed: %ld cores × %.2f GHz × 64 FLOP/cycle = %.0f GFLOP/s", cores, ghz, peak))
             let sg = Benchmarks.sgemm(size: sgemmSize)
-            print(String(format: "sgemm %d×%d×%d: %.1f GFLOP/s (%.0f%% of peak)", sgemmSize, sgemmSize, sgemmSize, sg, 100 * sg / peak))
+            print(String(format: "sgemm %ld×%ld×%ld: %.1f GFLOP/s (%.0f%% of peak)", sgemmSize, sgemmSize, sgemmSize, sg, 100 * sg / peak))
             // Real Fashion-MNIST for the 28×28 models when it is installed: its always-black pixels give
             // exact-zero updates, which random pixels never do, and the tracked rate depends on them.
             let mnistShaped: (name: String, data: DatasetPair)
@@ -76,7 +76,7 @@ struct BenchCommand: ParsableCommand {
                     print(String(format: "  observer alone: %.1f µs per step", 1e6 * Benchmarks.observerAlone(layout: net.layout)))
                 }
                 func allocs(_ v: Double?) -> NSString { (v.map { String(format: "%.2f", $0) } ?? "n/m") as NSString }
-                print(String(format: "%-10@ %5d  %16.1f  %10.4f  %7.1f  %5.1f%%  %11@  %15.1f  %7.1f%%  %19@  %.1f",
+                print(String(format: "%-10@ %5ld  %16.1f  %10.4f  %7.1f  %5.1f%%  %11@  %15.1f  %7.1f%%  %19@  %.1f",
                              r.model as NSString, r.batchSize, r.stepsPerSecond, r.gflopPerStep, r.gflops,
                              100 * r.gflops / peak, allocs(r.allocationsPerStep), r.trackedStepsPerSecond ?? 0,
                              100 * (r.trackingOverhead ?? 0), allocs(r.trackedAllocationsPerStep),
@@ -87,7 +87,7 @@ struct BenchCommand: ParsableCommand {
                 let f = Benchmarks.fits()
                 fits = f
                 print(String(format: "\nfit: continuous power law, x_min scan over all distinct values of 10⁶ samples: %.2f s (median of 3)", f.scan1e6Seconds))
-                print(String(format: "fit: 1,000 bootstrap replicates of 10⁴ samples, each with its x_min scan: %.2f s (%d threads)", f.bootstrap1000x1e4Seconds, f.threads))
+                print(String(format: "fit: 1,000 bootstrap replicates of 10⁴ samples, each with its x_min scan: %.2f s (%ld threads)", f.bootstrap1000x1e4Seconds, f.threads))
                 print(String(format: "fit: four alternatives on each of three tails of 2·10⁴ values (power law, lognormal, stretched exp.): %.3f s (median of 3)", f.comparisons3x2e4Seconds ?? .nan))
                 print(String(format: "fit: one interval fit (50 x_min candidates, four alternatives) of a 10⁶-interval histogram: %.3f s (median of 3)", f.intervalFit1e6Seconds ?? .nan))
             }

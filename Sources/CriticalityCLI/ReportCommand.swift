@@ -26,7 +26,9 @@ struct ReportCommand: ParsableCommand {
                     FileHandle.standardError.write(Data("analyzing \(r)\(old ? " (its fits.json is from an earlier fitting procedure)" : "")…\n".utf8))
                     _ = try RunAnalysis.analyze(run: r, options: TailFitOptions())
                 }
-                data.append(try RunData(path: r))
+                let run = try RunData(path: r)
+                for p in run.problems { FileHandle.standardError.write(Data("warning: \(p)\n".utf8)) }
+                data.append(run)
             }
             try FileOutput.write(HTMLReport.render(data), to: out)
             print("\(out) written (\(data.count) run\(data.count == 1 ? "" : "s"))")

@@ -16,7 +16,7 @@ struct AnalyzeUpdatesCommand: ParsableCommand {
     var input: String
     @Option(help: "Output folder (created; an existing non-empty one needs --force).")
     var out: String
-    @Option(help: "JSON segment list [{\"layer\",\"kind\",\"shape\"}, …] or a run's manifest.json; default: one segment 'all.updates'.")
+    @Option(help: "JSON segment list [{\"layer\",\"kind\",\"shape\"}, …] or a run's manifest.json; default: one segment 'dump.updates'.")
     var layout: String?
     @Option(help: "Windows START:END over rows (ascending). Default: all rows as one window.")
     var windows: String?
@@ -40,21 +40,23 @@ struct AnalyzeUpdatesCommand: ParsableCommand {
                 l = try ExternalUpdates.readLayout(path: path, parameterCount: reader.columns)
             } else {
                 var one = ParameterLayout()
-                one.append(layer: "all", kind: "updates", shape: [reader.columns])
+                one.append(layer: "dump", kind: "updates", shape: [reader.columns])
                 l = one
             }
             var settings = UpdateStatisticsSettings()
             settings.windows = try windows.map { try StepWindows(parsing: $0) } ?? StepWindows(ranges: [0..<reader.rows])
             guard reservoirSize >= 1 else { throw CriticalityError(.invalidArgument, "--reservoir-size must be ≥ 1") }
             settings.reservoirSize = reservoirSize
-            settings.quantiles = try quantiles.split(separator: ",").map {
-                guard let v = Double($0), v > 0, v < 1 else {
+            settings.quantiles = try quantiles.split(separator: ",", omittingEmptySubsequences: false).map {
+                guard let v = DecimalText.double($0.trimmingCharacters(in: .whitespaces)), v > 0, v < 1 else {
                     throw CriticalityError(.invalidArgument, "--quantiles: '\($0)' is not a fraction in (0, 1)")
                 }
                 return v
             }
             settings.seed = seed
-            try RunDirectory.prepare(out, force: force)
+            try settings.validate()
+            let lock = try RunDirectory.prepare(out, force: force)
+            defer { withExtendedLifetime(lock) {} }
             let display = ProgressDisplay(label: "analyze-updates")
             let files = try ExternalUpdates.analyze(reader: reader, layout: l, settings: settings, out: out) { phase, done, total in
                 if done % 200 == 0 || done == total {

@@ -54,6 +54,10 @@ struct FitCommand: ParsableCommand {
         if bootstrap < 0 { throw ValidationError("--bootstrap must be ≥ 0") }
         if let m = xminMax, !(m > 0) { throw ValidationError("--xmin-max must be positive") }
         if !(significance > 0 && significance < 1) { throw ValidationError("--significance must be in (0, 1)") }
+        if let x = xmin, !(x > 0 && x.isFinite) { throw ValidationError("--xmin must be a positive number; got \(x)") }
+        if minTail < 2 { throw ValidationError("--min-tail must be ≥ 2 (a power law needs two values); got \(minTail)") }
+        if let m = maxCandidates, m < 1 { throw ValidationError("--max-candidates must be ≥ 1; got \(m)") }
+        if let b = leastSquaresBins, !(2...1_000_000).contains(b) { throw ValidationError("--least-squares-bins must be in 2…1000000; got \(b)") }
     }
 
     func run() throws {
@@ -63,9 +67,15 @@ struct FitCommand: ParsableCommand {
                 guard x.count == p.count else {
                     throw CriticalityError(.invalidArgument, "--xbins has \(x.count) values but --nums has \(p.count)")
                 }
+                if let i = x.firstIndex(where: { !$0.isFinite }) {
+                    throw CriticalityError(.invalidArgument, "--xbins \(xb): value \(x[i]) at index \(i) is not finite")
+                }
+                if let i = p.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
+                    throw CriticalityError(.invalidArgument, "--nums \(nm): value \(p[i]) at index \(i) is not a probability (finite, ≥ 0)")
+                }
                 let range = try points.map { try PaperHistogram.slice($0, count: zip(x, p).filter { $0.1 > 0 && (semiLog || $0.0 > 0) }.count) }
                 let ls = try PaperHistogram.fit(x: x, p: p, points: range, semiLog: semiLog)
-                print(String(format: "least squares (%@, %d points): slope %.4f, intercept %.4f, r² %.4f, exponent %.4f",
+                print(String(format: "least squares (%@, %ld points): slope %.4f, intercept %.4f, r² %.4f, exponent %.4f",
                              ls.axes, ls.points, ls.slope, ls.intercept, ls.r2, ls.exponent))
                 if let json { try FileOutput.writeJSON(ls, to: json) }
                 return
@@ -103,13 +113,13 @@ struct FitCommand: ParsableCommand {
     }
 
     func printReport(_ r: TailFitReport, seconds: Double) {
-        print(String(format: "n = %d (%d non-positive left out)   %@ power law, x_min by %@", r.n, r.nDropped,
+        print(String(format: "n = %ld (%ld non-positive left out)   %@ power law, x_min by %@", r.n, r.nDropped,
                      r.discrete ? "discrete" : "continuous", r.xminMethod))
         print(String(format: "  alpha   = %.4f ± %.4f", r.alpha, r.alphaStderr))
-        print(String(format: "  x_min   = %.6g   (tail n = %d, %.2f%%)", r.xmin, r.nTail, 100 * Double(r.nTail) / Double(max(r.n - r.nDropped, 1))))
+        print(String(format: "  x_min   = %.6g   (tail n = %ld, %.2f%%)", r.xmin, r.nTail, 100 * Double(r.nTail) / Double(max(r.n - r.nDropped, 1))))
         print(String(format: "  KS D    = %.5f", r.ksDistance))
         if let b = r.bootstrap {
-            print(String(format: "  GOF p   = %.3f (%d bootstrap replicates; α 95%% interval [%.4f, %.4f])", b.pValue, b.replicates,
+            print(String(format: "  GOF p   = %.3f (%ld bootstrap replicates; α 95%% interval [%.4f, %.4f])", b.pValue, b.replicates,
                          b.alphaInterval[0], b.alphaInterval[1]))
         }
         if !r.comparisons.isEmpty {
@@ -122,7 +132,7 @@ struct FitCommand: ParsableCommand {
         print(String(format: "  whole range: exponential rate %.6g; normal mean %.6g, sd %.6g", r.wholeRange.exponentialRate,
                      r.wholeRange.normalMean, r.wholeRange.normalStandardDeviation))
         if let ls = r.leastSquares {
-            print(String(format: "  least squares (%@, %d points): slope %.4f, r² %.4f, exponent %.4f", ls.axes, ls.points, ls.slope, ls.r2, ls.exponent))
+            print(String(format: "  least squares (%@, %ld points): slope %.4f, r² %.4f, exponent %.4f", ls.axes, ls.points, ls.slope, ls.r2, ls.exponent))
         }
         print(String(format: "  (%.2f s)", seconds))
     }

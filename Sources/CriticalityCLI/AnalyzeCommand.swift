@@ -27,6 +27,7 @@ struct AnalyzeCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: runDirectory + "/observers/updates/summary.json") else {
                 throw CriticalityError(.fileNotFound, "\(runDirectory): no observers/updates/summary.json; train with update statistics on (the default) or run analyze-updates first")
             }
+            FileOutput.removeStaleTemporaries(under: runDirectory)
             let result = try RunAnalysis.analyze(run: runDirectory, options: o, intervalCandidates: intervalCandidates) {
                 FileHandle.standardError.write(Data("fitted \($0)\n".utf8))
             }
@@ -35,7 +36,7 @@ struct AnalyzeCommand: ParsableCommand {
                 for s in w.scopes where s.scope == "all" || !s.scope.contains(".") {
                     let u = s.update
                     let iv = s.intervals.map { String(format: "%.2f", $0.fit.alpha) }.joined(separator: ", ")
-                    print(String(format: "%-22@ %-12@ %6.3f ± %.3f   %10.3g  %7d   %10.3f   %@", w.folder as NSString, s.scope as NSString,
+                    print(String(format: "%-22@ %-12@ %6.3f ± %.3f   %10.3g  %7ld   %10.3f   %@", w.folder as NSString, s.scope as NSString,
                                  u?.alpha ?? .nan, u?.alphaStderr ?? .nan, u?.xmin ?? .nan, u?.nTail ?? 0,
                                  u?.leastSquares?.exponent ?? .nan, iv as NSString))
                 }

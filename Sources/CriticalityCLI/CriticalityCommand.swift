@@ -2,15 +2,23 @@ import ArgumentParser
 import Criticality
 import Foundation
 
-@main
-struct CriticalityCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `criticality` command; `Sources/criticality/main.swift` runs it.
+public struct CriticalityCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "criticality",
         abstract: "Train neural networks on the CPU and measure the statistical physics of their learning.",
         discussion: "Reproduces 'Heavy-tailed update distributions…' (PNAS 2025). Run directories hold manifest.json, metrics.csv, checkpoints and observer outputs as .npy.",
         version: RunManifest.criticalityVersion,
         subcommands: [TrainCommand.self, ResumeCommand.self, AnalyzeUpdatesCommand.self, FitCommand.self, AnalyzeCommand.self, ReportCommand.self, ReproduceCommand.self, BenchCommand.self]
     )
+
+    public init() {}
+
+    /// Installs the signal handlers every command needs, then parses and runs.
+    public static func main() {
+        Interrupt.installExit()
+        main(nil)
+    }
 }
 
 /// Prints a `CriticalityError` as the user should see it and exits non-zero.

@@ -16,14 +16,7 @@ final class ProgressDisplay {
             let note = "note: other processes are using the cores, and two-thread steps wait for them. On a busy machine, --threads 1 is faster (results differ from a two-thread run's, so resume with the same setting)."
             FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[2K" : "") + note + "\n").utf8))
         }
-        let pct = 100 * Double(p.step) / Double(max(p.totalSteps, 1))
-        let eta = p.stepsPerSecond > 0 ? Double(p.totalSteps - p.step) / p.stepsPerSecond : 0
-        let label = p.phase == "train" ? self.label : "\(self.label) \(p.phase)"
-        var line = String(format: "%@ step %d/%d (%.1f%%) | epoch %d | %.0f steps/s", label, p.step,
-                          p.totalSteps, pct, p.epoch, p.stepsPerSecond)
-        if p.trainLoss.isFinite { line += String(format: " | loss %.4f", p.trainLoss) }
-        if let a = p.testAccuracy { line += String(format: " | test acc %.2f%%", 100 * a) }
-        line += " | ETA " + ProgressDisplay.duration(eta)
+        let line = self.line(p)
         if isTerminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line + (p.step == p.totalSteps ? "\n" : "")).utf8))
         } else if Date().timeIntervalSince(lastPlain) >= 10 || p.step == p.totalSteps {
@@ -32,9 +25,22 @@ final class ProgressDisplay {
         }
     }
 
+    /// The progress line: "mlp5 step 120/30000 (0.4%) | epoch 0 | 7000 steps/s | loss 0.52 | ETA 4s".
+    func line(_ p: TrainingProgress) -> String {
+        let pct = 100 * Double(p.step) / Double(max(p.totalSteps, 1))
+        let eta = p.stepsPerSecond > 0 ? Double(p.totalSteps - p.step) / p.stepsPerSecond : 0
+        let label = p.phase == "train" ? self.label : "\(self.label) \(p.phase)"
+        var line = "\(label) step \(p.step)/\(p.totalSteps) " + String(format: "(%.1f%%) | epoch ", pct) + "\(p.epoch)"
+            + String(format: " | %.0f steps/s", p.stepsPerSecond)
+        if p.trainLoss.isFinite { line += String(format: " | loss %.4f", p.trainLoss) }
+        if let a = p.testAccuracy { line += String(format: " | test acc %.2f%%", 100 * a) }
+        return line + " | ETA " + ProgressDisplay.duration(eta)
+    }
+
     static func duration(_ s: Double) -> String {
+        guard s.isFinite, s < 1e15 else { return "∞" }
         let t = Int(s.rounded())
-        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, (t % 3600) / 60)
-            : t >= 60 ? String(format: "%dm%02ds", t / 60, t % 60) : "\(t)s"
+        return t >= 3600 ? String(format: "%ldh%02ldm", t / 3600, (t % 3600) / 60)
+            : t >= 60 ? String(format: "%ldm%02lds", t / 60, t % 60) : "\(t)s"
     }
 }

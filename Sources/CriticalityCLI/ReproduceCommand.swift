@@ -45,21 +45,22 @@ struct ReproduceCommand: ParsableCommand {
                     try runTraining(config: manifest!.config, data: data, runPath: dir, resume: true)
                 } else {
                     announce("train \(e.name): \(e.config.steps ?? 0) steps, windows \(e.config.updates?.windows.description ?? "")")
-                    try RunDirectory.prepare(dir, force: true)
                     let data = try DatasetCatalog.load(name: e.config.dataset, directory: e.config.dataDirectory)
-                    try runTraining(config: e.config, data: data, runPath: dir, resume: false)
+                    let lock = try RunDirectory.prepare(dir, force: true)
+                    try runTraining(config: e.config, data: data, runPath: dir, resume: false, lock: lock)
                 }
                 if RunAnalysis.isCurrent(run: dir) {
                     announce("analyze \(e.name): already done, skipped")
                 } else {
                     announce("analyze \(e.name)")
+                    FileOutput.removeStaleTemporaries(under: dir)
                     _ = try RunAnalysis.analyze(run: dir, options: TailFitOptions())
                 }
             }
             announce("report")
             let data = try runs.map { try RunData(path: $0) }
             try FileOutput.write(HTMLReport.render(data, title: "Criticality — reproduction (\(s.rawValue) scale)"), to: out + "/report.html")
-            print(String(format: "%@/report.html written; %d runs in %@", out, runs.count,
+            print(String(format: "%@/report.html written; %ld runs in %@", out, runs.count,
                          ProgressDisplay.duration(Date().timeIntervalSince(start))))
         } catch let e as CriticalityError {
             throw fail(e)

@@ -116,9 +116,10 @@ struct TrainCommand: ParsableCommand {
         }
         if let v = try pick(evalEvery, "eval-every", { try $0.int("eval-every") }) { c.evalEvery = v }
         if let v = try pick(checkpointEvery, "checkpoint-every", { try $0.int("checkpoint-every") }) { c.checkpointEvery = v }
-        if let v = try pick(seed, "seed", { try $0.int("seed").map { UInt64($0) } }) { c.seed = v }
+        if let v = try pick(seed, "seed", { try $0.seed("seed") }) { c.seed = v }
         c.threads = try pick(threads, "threads") { try $0.int("threads") }
-        if noUpdates || (file?.values["updates"] as? Bool) == false {
+        let updatesKey = try file?.bool("updates")  // checked even when --no-updates decides
+        if noUpdates || updatesKey == false {
             c.updates = nil
         } else {
             var u = UpdateStatisticsSettings()
@@ -128,8 +129,8 @@ struct TrainCommand: ParsableCommand {
                 u.reservoirSize = r
             }
             if let q = try pick(quantiles, "quantiles", { try $0.string("quantiles") }) {
-                u.quantiles = try q.split(separator: ",").map { part in
-                    guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v > 0, v < 1 else {
+                u.quantiles = try q.split(separator: ",", omittingEmptySubsequences: false).map { part in
+                    guard let v = DecimalText.double(part.trimmingCharacters(in: .whitespaces)), v > 0, v < 1 else {
                         throw CriticalityError(.invalidArgument, "--quantiles: '\(part)' is not a fraction in (0, 1) (e.g. 0.005,0.01)")
                     }
                     return v
@@ -147,9 +148,9 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         do {
             let (config, outPath) = try resolve()
-            try RunDirectory.prepare(outPath, force: force)
             let data = try DatasetCatalog.load(name: config.dataset, directory: config.dataDirectory)
-            try runTraining(config: config, data: data, runPath: outPath, resume: false)
+            let lock = try RunDirectory.prepare(outPath, force: force)
+            try runTraining(config: config, data: data, runPath: outPath, resume: false, lock: lock)
         } catch let e as CriticalityError {
             throw fail(e)
         }
@@ -157,9 +158,12 @@ struct TrainCommand: ParsableCommand {
 }
 
 /// Shared by train and resume: builds the trainer, wires progress and Ctrl-C, reports the result.
-func runTraining(config: TrainConfig, data: DatasetPair, runPath: String, resume: Bool) throws {
+func runTraining(config: TrainConfig, data: DatasetPair, runPath: String, resume: Bool, lock: RunLock? = nil) throws {
+    if resume, let t = config.threads, t > ProcessInfo.processInfo.activeProcessorCount {
+        FileHandle.standardError.write(Data("note: this run trains with \(t) BLAS threads (they are part of its numbers) on \(ProcessInfo.processInfo.activeProcessorCount) cores here; it will be slower, not different\n".utf8))
+    }
     let trainer = try Trainer(config: config, data: data, runPath: runPath,
-                              makeObservers: StandardObservers.make(for: config), resume: resume)
+                              makeObservers: StandardObservers.make(for: config), resume: resume, lock: lock)
     let display = ProgressDisplay(label: (runPath as NSString).lastPathComponent)
     trainer.progress = display.update
     Interrupt.install()
@@ -169,7 +173,7 @@ func runTraining(config: TrainConfig, data: DatasetPair, runPath: String, resume
     case .completed:
         let m = try FileOutput.readJSON(RunManifest.self, from: runPath + "/manifest.json")
         if let f = m.final {
-            print(String(format: "%@: %d steps, test accuracy %.2f%%, test loss %.4f, %.0f steps/s",
+            print(String(format: "%@: %ld steps, test accuracy %.2f%%, test loss %.4f, %.0f steps/s",
                          runPath, f.step, 100 * f.testAccuracy, f.testLoss, m.timing.stepsPerSecond))
         }
     case .interrupted(let step):

@@ -1,0 +1,191 @@
+import Criticality
+import Foundation
+import Yams
+
+/// A YAML config file for `criticality train`: a mapping whose keys are the long flag names without
+/// dashes (`model: mlp5`, `lr: 0.01`, `batch-size: 64`, `widths: [784, 300, 10]`). Flags override it.
+///
+/// Read strictly, as data rather than as a program: one document; keys are plain names; values are
+/// scalars or flat lists of scalars; no anchors, aliases, tags or complex keys (a config needs none,
+/// and an alias bomb would otherwise expand without bound). Every scalar is read from the text as
+/// written and typed by the key it belongs to, so YAML 1.1's surprises do not apply (`windows: 1:30`
+/// is the window 1:30, not the sexagesimal 90; `seed: 0x10` is an error, not 16).
+public struct ConfigFile {
+    static let keys: Set<String> = [
+        "model", "widths", "activation", "init", "loss", "dataset", "data-dir", "optimizer", "lr", "momentum",
+        "beta1", "beta2", "alpha", "eps", "batch-size", "steps", "epochs", "eval-every", "checkpoint-every",
+        "seed", "threads", "out", "windows", "reservoir-size", "quantiles", "updates",
+    ]
+    /// The largest config file read (a real one is a few hundred bytes).
+    static let maximumBytes = 1 << 20
+
+    enum Value { case scalar(String), list([String]) }
+    let path: String
+    let values: [String: Value]
+
+    init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CriticalityError(.fileNotFound, "--config \(path): cannot read the file")
+        }
+        try self.init(data: data, path: path)
+    }
+
+    public init(data: Data, path: String) throws {
+        self.path = path
+        guard data.count <= ConfigFile.maximumBytes else {
+            throw CriticalityError(.invalidArgument, "--config \(path): \(data.count) bytes is too long for a config file (at most \(ConfigFile.maximumBytes))")
+        }
+        guard let text = String(data: data, encoding: .utf8), !text.contains("\0") else {
+            throw CriticalityError(.invalidArgument, "--config \(path): not UTF-8 text")
+        }
+        if let problem = ConfigFile.unsupportedSyntax(text) {
+            throw CriticalityError(.invalidArgument, "--config \(path): \(problem); a config is a plain mapping of flag names to values (e.g. `model: mlp5`)")
+        }
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch {
+            throw CriticalityError(.invalidArgument, "--config \(path): not valid YAML (\(error))")
+        }
+        guard case .mapping(let map)? = root else {
+            throw CriticalityError(.invalidArgument, "--config \(path): the top level must be a mapping of flag names to values (e.g. `model: mlp5`)")
+        }
+        var out: [String: Value] = [:]
+        for (k, v) in map {
+            guard case .scalar(let key) = k else {
+                throw CriticalityError(.invalidArgument, "--config \(path): keys must be flag names, found \(k)")
+            }
+            guard ConfigFile.keys.contains(key.string) else {
+                throw CriticalityError(.invalidArgument, "--config \(path): unknown key '\(key.string)'; keys are the long flag names: \(ConfigFile.keys.sorted().joined(separator: ", "))")
+            }
+            guard out[key.string] == nil else {
+                throw CriticalityError(.invalidArgument, "--config \(path): key '\(key.string)' appears twice")
+            }
+            switch v {
+            case .scalar(let s): out[key.string] = .scalar(s.string)
+            case .sequence(let seq):
+                out[key.string] = .list(try seq.map { item in
+                    guard case .scalar(let s) = item else {
+                        throw CriticalityError(.invalidArgument, "--config \(path): '\(key.string)' must be a flat list of values")
+                    }
+                    return s.string
+                })
+            default:
+                throw CriticalityError(.invalidArgument, "--config \(path): '\(key.string)' must be a value or a list of values, not a mapping")
+            }
+        }
+        values = out
+        // every key is typed now, so a bad value is an error even where a flag overrides it
+        for key in out.keys {
+            switch key {
+            case "steps", "epochs", "eval-every", "checkpoint-every", "threads", "reservoir-size": _ = try int(key)
+            case "lr", "momentum", "beta1", "beta2", "alpha", "eps": _ = try double(key)
+            case "seed": _ = try seed(key)
+            case "updates": _ = try bool(key)
+            case "widths": _ = try intList(key)
+            default: _ = try string(key)
+            }
+        }
+    }
+
+    /// The first construct outside quotes and comments that a config does not need and Yams would
+    /// treat specially: an anchor (&), alias (*), tag (!), complex key (? ), directive (%), or a second
+    /// document (---); nil if there is none.
+    static func unsupportedSyntax(_ text: String) -> String? {
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let chars = Array(line)
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            if trimmed.hasPrefix("? ") || trimmed == "?" { return "line \(n + 1): complex keys (`? …`) are not supported" }
+            if trimmed.hasPrefix("%") { return "line \(n + 1): YAML directives are not supported" }
+            if n > 0 && (line.hasPrefix("---") || line.hasPrefix("...")) { return "line \(n + 1): one document only" }
+            var quote: Character? = nil
+            var previous: Character = " "
+            for c in chars {
+                if let q = quote {
+                    if c == q { quote = nil }
+                } else if c == "'" || c == "\"" {
+                    quote = c
+                } else if c == "#" && (previous == " " || previous == "\t") {
+                    break  // comment
+                } else if "&*!".contains(c) && " \t[{,:-".contains(previous) {
+                    return "line \(n + 1): anchors (&), aliases (*) and tags (!) are not supported"
+                }
+                previous = c
+            }
+        }
+        return nil
+    }
+
+    func scalar(_ key: String) throws -> String? {
+        guard let v = values[key] else { return nil }
+        guard case .scalar(let s) = v else {
+            throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' must be a single value, got a list")
+        }
+        guard !s.isEmpty, s != "~", s.lowercased() != "null" else {
+            throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' has no value; give one or remove the key")
+        }
+        return s
+    }
+
+    func string(_ key: String) throws -> String? {
+        if case .list(let items)? = values[key] { return items.joined(separator: ",") }  // windows: [0:100, 200:300]
+        return try scalar(key)
+    }
+
+    func int(_ key: String) throws -> Int? {
+        guard let s = try scalar(key) else { return nil }
+        guard let i = DecimalText.int(s) else {
+            throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' must be a whole number, got '\(s)'")
+        }
+        return i
+    }
+
+    func seed(_ key: String) throws -> UInt64? {
+        guard let s = try scalar(key) else { return nil }
+        guard s.allSatisfy(\.isASCII), s.allSatisfy(\.isNumber), let v = UInt64(s) else {
+            throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' must be a whole number from 0 to \(UInt64.max), got '\(s)'")
+        }
+        return v
+    }
+
+    func double(_ key: String) throws -> Double? {
+        guard let s = try scalar(key) else { return nil }
+        guard let d = DecimalText.double(s) else {
+            throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' must be a decimal number, got '\(s)'")
+        }
+        return d
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let s = try scalar(key) else { return nil }
+        switch s.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' must be true or false, got '\(s)'")
+        }
+    }
+
+    func intList(_ key: String) throws -> [Int]? {
+        guard let v = values[key] else { return nil }
+        switch v {
+        case .list(let items):
+            return try items.map {
+                guard let i = DecimalText.int($0) else {
+                    throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' must be a list of whole numbers, got '\($0)'")
+                }
+                return i
+            }
+        case .scalar(let s): return try parseIntList(s, flag: key)
+        }
+    }
+}
+
+func parseIntList(_ text: String, flag: String) throws -> [Int] {
+    let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    var out: [Int] = []
+    for p in parts {
+        guard let v = DecimalText.int(p) else {
+            throw CriticalityError(.invalidArgument, "--\(flag): '\(p)' is not a whole number (expected e.g. 784,300,10)")
+        }
+        out.append(v)
+    }
+    return out
+}

@@ -1,0 +1,3 @@
+import CriticalityCLI
+
+CriticalityCommand.main()
