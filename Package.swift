@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
+    // The dependency graph is the architecture (docs/architecture.md): a target imports only those
+    // below it, so an arrow the wrong way does not build.
     targets: [
         .target(
             name: "CBLAS",
@@ -30,14 +32,23 @@ let package = Package(
                 // gold does not search /usr/local/lib by itself; the loader finds it through ldconfig.
                 : [.linkedLibrary("scipy_openblas"), .unsafeFlags(["-L/usr/local/lib"])]
         ),
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(
-            name: "Criticality",
-            dependencies: ["CBLAS", "CKernels", "CZlib"],
-            // The fuzzer builds -O with every check on: it looks for the traps -Ounchecked removes.
-            swiftSettings: fuzz ? [] : [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
-        ),
+        // the histogram kernels of the update statistics
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // the caller + worker thread pair shared by BLAS and the trainer's elementwise pass
+        .target(name: "CThreads", cSettings: [.unsafeFlags(["-O3"])]),
+        swift("CriticalityCore", ["CBLAS", "CThreads"]),
+        swift("CriticalityIO", ["CriticalityCore", "CZlib"]),
+        swift("CriticalityStats", ["CriticalityCore", "CKernels"]),
+        swift("CriticalityData", ["CriticalityCore", "CZlib"]),
+        swift("CriticalityEngine", ["CriticalityCore", "CriticalityData"]),
+        swift("CriticalityObservers", ["CriticalityEngine", "CriticalityStats", "CriticalityIO", "CKernels"]),
+        swift("CriticalityRun", ["CriticalityEngine", "CriticalityObservers", "CriticalityStats", "CriticalityIO", "CriticalityData", "CZlib"]),
+        swift("CriticalityReport", ["CriticalityRun", "CriticalityStats"]),
+        swift("CriticalityBench", ["CriticalityRun"]),
+        .target(name: "Criticality", dependencies: ["CriticalityCore", "CriticalityIO", "CriticalityStats", "CriticalityData",
+                                                    "CriticalityEngine", "CriticalityObservers", "CriticalityRun",
+                                                    "CriticalityReport", "CriticalityBench"]),
         // The command line as a library (its commands, flags and the YAML config), so that tests and
         // the fuzzer reach it; `criticality` is its three-line executable.
         .target(
@@ -55,3 +66,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+/// A Swift library target of ours. Release builds compile it with -Ounchecked except where user input is
+/// parsed (docs/benchmarks.md, "-O against -Ounchecked"); the fuzzer builds everything with checks on.
+func swift(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    let unchecked: Set<String> = ["CriticalityCore", "CriticalityStats", "CriticalityEngine", "CriticalityObservers"]
+    var flags = ["-wmo"]
+    if unchecked.contains(name) && !fuzz { flags.append("-Ounchecked") }
+    return .target(name: name, dependencies: dependencies,
+                   swiftSettings: [.unsafeFlags(flags, .when(configuration: .release))])
+}

@@ -69,7 +69,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// Flags over config file over defaults.
-    func resolve() throws -> (TrainConfig, String) {
+    func resolve() throws -> (RunConfig, String) {
         let file = try config.map(ConfigFile.init(path:))
         func pick<T>(_ flag: T?, _ key: String, _ read: (ConfigFile) throws -> T?) rethrows -> T? {
             if let flag { return flag }
@@ -98,7 +98,7 @@ struct TrainCommand: ParsableCommand {
         if let v = try pick(alpha, "alpha", { try $0.double("alpha") }) { settings.alpha = v }
         settings.epsilon = try pick(eps, "eps") { try $0.double("eps") }
 
-        var c = TrainConfig(model: spec, optimizer: settings)
+        var c = RunConfig(model: spec, optimizer: settings)
         let lossName = try pick(loss, "loss") { try $0.string("loss") } ?? "cross-entropy"
         guard let lk = LossKind(rawValue: lossName) else {
             throw CriticalityError(.invalidArgument, "--loss '\(lossName)' is not one of \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -158,7 +158,7 @@ struct TrainCommand: ParsableCommand {
 }
 
 /// Shared by train and resume: builds the trainer, wires progress and Ctrl-C, reports the result.
-func runTraining(config: TrainConfig, data: DatasetPair, runPath: String, resume: Bool, lock: RunLock? = nil) throws {
+func runTraining(config: RunConfig, data: DatasetPair, runPath: String, resume: Bool, lock: RunLock? = nil) throws {
     if resume, let t = config.threads, t > ProcessInfo.processInfo.activeProcessorCount {
         FileHandle.standardError.write(Data("note: this run trains with \(t) BLAS threads (they are part of its numbers) on \(ProcessInfo.processInfo.activeProcessorCount) cores here; it will be slower, not different\n".utf8))
     }

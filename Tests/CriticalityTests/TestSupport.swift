@@ -1,6 +1,14 @@
 import Foundation
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// A fresh temporary folder, removed when the test ends.
 func temporaryDirectory(_ test: XCTestCase) -> String {

@@ -2,7 +2,6 @@
 #ifndef CRITICALITY_KERNELS_H
 #define CRITICALITY_KERNELS_H
 #include <stdint.h>
-#include "criticality_pair.h"
 
 #ifdef __cplusplus
 extern "C" {

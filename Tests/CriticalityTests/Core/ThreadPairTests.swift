@@ -1,7 +1,16 @@
 import CKernels
 import Synchronization
+import CThreads
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// The caller + worker pair that BLAS and the trainer's fused pass share (`crit_pair`).
 final class ThreadPairTests: XCTestCase {

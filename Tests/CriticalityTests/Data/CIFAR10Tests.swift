@@ -1,6 +1,14 @@
 import Foundation
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 final class CIFAR10Tests: XCTestCase {
     /// Files in the exact binary format: label byte, then 1,024 R, 1,024 G, 1,024 B bytes.
@@ -24,7 +32,7 @@ final class CIFAR10Tests: XCTestCase {
         // record 1, green channel (offset 1024), pixel 0: byte (1 + 50 + 0) = 51
         XCTAssertEqual(d.train.inputs[3072 + 1024], (51 / 255 - 0.5) / 0.5, accuracy: 1e-7)
         // the CNN trains on it (shapes line up)
-        var c = TrainConfig(model: try ModelSpec(model: "cnn"), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
+        var c = RunConfig(model: try ModelSpec(model: "cnn"), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
         c.steps = 2; c.batchSize = .samples(4); c.updates = nil
         try Trainer(config: c, data: d, runPath: temporaryDirectory(self)).run()
     }

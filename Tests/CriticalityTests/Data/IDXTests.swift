@@ -1,6 +1,14 @@
 import Foundation
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// IDX bytes for `dims` with the given payload (default: the right number of bytes).
 func idxBytes(_ dims: [Int], payload: [UInt8]? = nil, magic: [UInt8]? = nil) -> [UInt8] {

@@ -1,6 +1,14 @@
 import Foundation
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// Issue 12's inputs against the file readers: each test builds the hostile input and asserts a clean,
 /// named refusal (or the right value) instead of a crash, a hang or a silent misreading.
@@ -118,7 +126,7 @@ final class HostileInputTests: XCTestCase {
         var u = BinaryWriter()
         u.write(UInt64(1) << 40)  // sample capacity
         var ur = try BinaryReader(data: u.data, name: "sample.bin")
-        assertThrowsMessage(["sample.bin", "sample size"]) { _ = try UniformSample.read(from: &ur) }
+        assertThrowsMessage(["sample.bin", "sample size"]) { _ = try UniformSample.read(from: &ur, capacity: 16, streamLength: 100) }
     }
 
     /// Writes go through `.NAME.tmp-PID`: nothing but the finished file remains; a dead process's

@@ -1,6 +1,14 @@
 import Foundation
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 final class CNNTests: XCTestCase {
     /// The preset is exactly the paper's: segments conv1, bn1, conv2, bn2, fc1, fc2 with PyTorch's shapes.
@@ -47,7 +55,7 @@ final class CNNTests: XCTestCase {
 
     /// A short CNN run resumes bit-identically after a simulated kill -9 (running statistics included).
     func testCNNKillAndResume() throws {
-        var c = TrainConfig(model: try ModelSpec(model: "cnn"), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
+        var c = RunConfig(model: try ModelSpec(model: "cnn"), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
         c.dataset = "synthetic"; c.batchSize = .samples(16); c.steps = 12; c.checkpointEvery = 5; c.evalEvery = 6
         c.updates = nil
         let data = DatasetPair(train: .synthetic(count: 64, sampleShape: [1, 8, 8], classCount: 10, seed: 1),

@@ -1,5 +1,13 @@
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// Finite-difference checks of every layer, activation and loss: the analytic ∂L/∂θ and ∂L/∂x from
 /// `backward` against central differences (L(θ + h) − L(θ − h))/2h of the scalar loss, computed in

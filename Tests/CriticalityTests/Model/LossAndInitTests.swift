@@ -1,5 +1,13 @@
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 final class LossAndInitTests: XCTestCase {
     /// Known values: uniform logits give log K; huge logits stay finite (stable log-sum-exp).

@@ -1,6 +1,14 @@
 import Foundation
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// Records every update (for comparing live runs with `analyze-updates`); takes chunks so that the
 /// trainer keeps its fused path.
@@ -147,8 +155,8 @@ final class UpdateStatisticsObserverTests: XCTestCase {
         XCTAssertEqual(rec.updateReservoirs[0].values.count, 50)
     }
 
-    func trainConfig(steps: Int) throws -> TrainConfig {
-        var c = TrainConfig(model: try ModelSpec(model: "mlp", widths: [784, 12, 10]),
+    func trainConfig(steps: Int) throws -> RunConfig {
+        var c = RunConfig(model: try ModelSpec(model: "mlp", widths: [784, 12, 10]),
                             optimizer: OptimizerSettings(kind: .momentum, learningRate: 0.02))
         c.dataset = "synthetic"
         c.batchSize = .samples(128)
@@ -327,7 +335,7 @@ final class RunArraysAgainstNumPyTests: XCTestCase {
     func testEveryArrayKindMatchesANumPyRecomputation() throws {
         try XCTSkipUnless(numpyAvailable, "NumPy is not installed")
         let run = temporaryDirectory(self)
-        var c = TrainConfig(model: try ModelSpec(model: "mlp", widths: [784, 12, 10]),
+        var c = RunConfig(model: try ModelSpec(model: "mlp", widths: [784, 12, 10]),
                             optimizer: OptimizerSettings(kind: .momentum, learningRate: 0.02))
         c.dataset = "synthetic"
         c.batchSize = .samples(64)

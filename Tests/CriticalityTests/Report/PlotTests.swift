@@ -1,6 +1,14 @@
 import Foundation
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// Golden-file tests of the SVG primitives. Regenerate the golden files after an intended change with
 /// CRITICALITY_UPDATE_GOLDEN=1 (they are written to Tests/CriticalityTests/Report/Golden/) and review the diff.

@@ -1,5 +1,13 @@
 import Foundation
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// Samples with known parameters for the comparison tests, and brute-force maximum likelihoods that
 /// share no code with the fits under test: normalizers by plain summation or Simpson's rule, the

@@ -1,5 +1,13 @@
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// The alternatives and Vuong's sequential test on continuous tails (issue 11): parameters recovered
 /// from samples of each alternative, the stated rate on power-law samples, the maximized likelihoods

@@ -1,5 +1,13 @@
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// Discrete comparisons (interval histograms): normalizers against plain summation and Hurwitz ζ,
 /// parameters recovered from exact samples of each alternative, the rate on exact power-law samples,

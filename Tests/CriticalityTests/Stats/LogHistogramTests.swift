@@ -1,6 +1,14 @@
 import CKernels
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 final class LogHistogramTests: XCTestCase {
     /// Random magnitudes over the whole Float32 range, with exact zeros, −0, subnormals, the extremes.

@@ -1,5 +1,13 @@
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// Seeded statistical tests: they fail when an estimator is wrong. Sample sizes are stated per test.
 final class PowerLawTests: XCTestCase {

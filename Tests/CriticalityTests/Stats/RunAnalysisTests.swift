@@ -1,5 +1,13 @@
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// `analyze` on a short real run: every comparison it writes obeys the invariants of the procedure,
 /// and a fits.json from an earlier fitting procedure is recognized as such (so `report` and
@@ -7,7 +15,7 @@ import XCTest
 final class RunAnalysisTests: XCTestCase {
     func testAnalyzedRunHoldsTheInvariantsAndIsVersioned() throws {
         let run = temporaryDirectory(self)
-        var c = TrainConfig(model: try ModelSpec(model: "mlp", widths: [784, 16, 10]),
+        var c = RunConfig(model: try ModelSpec(model: "mlp", widths: [784, 16, 10]),
                             optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.05))
         c.dataset = "synthetic"
         c.batchSize = .samples(64)

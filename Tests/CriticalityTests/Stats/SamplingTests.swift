@@ -1,7 +1,15 @@
 import Foundation
 import CKernels
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 final class SamplingTests: XCTestCase {
     /// Offers items 0..<n to a sample of size k in uneven pieces (so nothing depends on how a stream is cut).
@@ -99,7 +107,7 @@ final class SamplingTests: XCTestCase {
         var w = BinaryWriter()
         a.write(to: &w)
         var r = try BinaryReader(data: w.data, name: "state.bin")
-        var b = try UniformSample.read(from: &r)
+        var b = try UniformSample.read(from: &r, capacity: 100, streamLength: 1000)
         XCTAssertEqual(a, b)
         items.withUnsafeBufferPointer {
             a.offerMagnitudes($0.baseAddress! + 400, count: 600)
@@ -114,8 +122,13 @@ final class SamplingTests: XCTestCase {
         var bad = BinaryWriter()
         c.write(to: &bad)
         var rb = try BinaryReader(data: bad.data, name: "state.bin")
-        XCTAssertThrowsError(try UniformSample.read(from: &rb)) {
+        XCTAssertThrowsError(try UniformSample.read(from: &rb, capacity: 100, streamLength: 1000)) {
             XCTAssertTrue("\($0)".contains("state.bin: uniform sample holds"), "\($0)")
+        }
+        // a sample of another size or stream than the observer's is refused before its plan is built
+        var rc = try BinaryReader(data: w.data, name: "state.bin")
+        XCTAssertThrowsError(try UniformSample.read(from: &rc, capacity: 100, streamLength: 1 << 50)) {
+            XCTAssertTrue("\($0)".contains("another configuration"), "\($0)")
         }
         // A state file of the previous format (reservoirs) is refused by name, not misread.
         XCTAssertThrowsError(try BinaryReader(data: Data("CRITSTATE1".utf8) + w.data.dropFirst(10), name: "old/state.bin")) {

@@ -1,6 +1,14 @@
 import Foundation
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// Three steps of each optimizer on two parameters with changing gradients, against PyTorch's update
 /// equations written out by hand in Double (torch/optim/{sgd,adam,rmsprop,adagrad}.py, single-tensor path).

@@ -1,14 +1,22 @@
 import Foundation
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// Issue 12 at the level of a run: configuration checks shared by `train`, YAML and `resume`; data
 /// checks; the run directory's lock, checksums and metrics file; the manifest after a failure.
 final class RunIntegrityTests: XCTestCase {
     let data = try! DatasetCatalog.load(name: "synthetic", directory: nil)
 
-    func config(steps: Int? = 40) throws -> TrainConfig {
-        var c = TrainConfig(model: try ModelSpec(model: "mlp", widths: [784, 8, 10]),
+    func config(steps: Int? = 40) throws -> RunConfig {
+        var c = RunConfig(model: try ModelSpec(model: "mlp", widths: [784, 8, 10]),
                             optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.05))
         c.dataset = "synthetic"
         c.steps = steps

@@ -1,6 +1,14 @@
 import Foundation
 import XCTest
-@testable import Criticality
+@testable import CriticalityBench
+@testable import CriticalityCore
+@testable import CriticalityData
+@testable import CriticalityEngine
+@testable import CriticalityIO
+@testable import CriticalityObservers
+@testable import CriticalityReport
+@testable import CriticalityRun
+@testable import CriticalityStats
 
 /// An observer with real streaming state (Σ|Δθ| per segment, step count), used to check that observer
 /// state survives checkpoints exactly.
@@ -34,8 +42,8 @@ final class SumObserver: TrainingObserver {
 }
 
 final class TrainerTests: XCTestCase {
-    func config(steps: Int, optimizer: OptimizerKind = .sgd, lr: Double = 0.05) throws -> TrainConfig {
-        var c = TrainConfig(model: try ModelSpec(model: "mlp", widths: [784, 16, 16, 10]),
+    func config(steps: Int, optimizer: OptimizerKind = .sgd, lr: Double = 0.05) throws -> RunConfig {
+        var c = RunConfig(model: try ModelSpec(model: "mlp", widths: [784, 16, 16, 10]),
                             optimizer: OptimizerSettings(kind: optimizer, learningRate: lr))
         c.dataset = "synthetic"
         c.batchSize = .samples(100)  // 4096 samples: 41 batches per epoch, the last one of 96
@@ -161,7 +169,7 @@ final class TrainerTests: XCTestCase {
     func fashionMNISTAccuracy(model: String, lr: Double, epochs: Int) throws -> Double {
         guard let dir = fashionMNISTDirectory else { throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)") }
         let fm = try MNISTLoader.load(dataset: "fashion-mnist", directory: dir)
-        var c = TrainConfig(model: try ModelSpec(model: model), optimizer: OptimizerSettings(kind: .sgd, learningRate: lr))
+        var c = RunConfig(model: try ModelSpec(model: model), optimizer: OptimizerSettings(kind: .sgd, learningRate: lr))
         c.epochs = epochs
         c.evalEvery = 100_000
         c.updates = nil

@@ -1,0 +1,65 @@
+import CriticalityCore
+import CriticalityData
+/// A feed-forward stack of layers whose parameters and gradients live in one flat buffer each.
+///
+/// Building the network lays its parameters out (`layout`), allocates the parameter and gradient
+/// buffers and every layer's working memory for `maxBatch` samples. Nothing is allocated afterwards.
+public final class Network {
+    public let layers: [Layer]
+    public let layout: ParameterLayout
+    /// θ: every trainable parameter, in `layout` order.
+    public let parameters: FloatBuffer
+    /// ∂L/∂θ of the last `backward`, same layout.
+    public let gradients: FloatBuffer
+    public let maxBatch: Int
+    public var inputSize: Int { layers.first?.inputSize ?? 0 }
+    /// Non-trained state of all layers (BatchNorm running statistics), in layer order.
+    public var stateBuffers: [FloatBuffer] { layers.flatMap(\.stateBuffers) }
+    public var outputSize: Int { layers.last?.outputSize ?? 0 }
+
+    public init(layers: [Layer], maxBatch: Int) {
+        precondition(!layers.isEmpty && maxBatch > 0)
+        self.layers = layers
+        self.maxBatch = maxBatch
+        var layout = ParameterLayout()
+        var offsets: [Int] = []
+        for layer in layers {
+            offsets.append(layout.parameterCount)
+            for (kind, shape) in layer.parameterShapes { layout.append(layer: layer.name, kind: kind, shape: shape) }
+        }
+        self.layout = layout
+        parameters = FloatBuffer(count: layout.parameterCount)
+        gradients = FloatBuffer(count: layout.parameterCount)
+        for (layer, offset) in zip(layers, offsets) {
+            layer.bind(parameters: parameters.pointer + offset, gradients: gradients.pointer + offset)
+            layer.allocate(maxBatch: maxBatch)
+        }
+    }
+
+    /// Draws all parameters from the initialization stream of `seed`, layer by layer.
+    public func initialize(_ scheme: Initialization, seed: UInt64) {
+        var rng = RNG(seed: seed, stream: .initialization)
+        for layer in layers { layer.initialize(scheme, rng: &rng) }
+    }
+
+    /// Logits (batch × outputSize) for `batch` ≤ `maxBatch` input rows.
+    public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafeMutablePointer<Float> {
+        precondition(batch <= maxBatch, "batch \(batch) exceeds the network's maxBatch \(maxBatch)")
+        var x = input
+        var y: UnsafeMutablePointer<Float>! = nil
+        for layer in layers {
+            y = layer.forward(x, batch: batch, training: training)
+            x = UnsafePointer(y)
+        }
+        return y
+    }
+
+    /// Back-propagates ∂L/∂logits through all layers, overwriting `gradients`.
+    public func backward(_ gradLogits: UnsafePointer<Float>, batch: Int) {
+        var g = gradLogits
+        for (i, layer) in layers.enumerated().reversed() {
+            guard let next = layer.backward(g, batch: batch, needInputGradient: i > 0) else { break }
+            g = UnsafePointer(next)
+        }
+    }
+}

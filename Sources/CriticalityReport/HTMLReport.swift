@@ -1,0 +1,99 @@
+import CriticalityCore
+import CriticalityData
+import CriticalityEngine
+import CriticalityIO
+import CriticalityObservers
+import CriticalityRun
+import CriticalityStats
+import Foundation
+
+/// `criticality report RUN… --out report.html`: one self-contained HTML page (inline SVG and CSS, no
+/// external resources): run configurations, training curves, the figures, the fit tables, and the
+/// claims table with computed verdicts.
+public enum HTMLReport {
+    public static func render(_ runs: [RunData], title: String = "Criticality report") -> String {
+        var h = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
+        <style>
+        body { font-family: Helvetica, Arial, sans-serif; margin: 24px; color: #222; max-width: 1400px; }
+        h1 { font-size: 24px; } h2 { font-size: 19px; margin-top: 32px; border-bottom: 1px solid #ccc; }
+        table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
+        th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
+        th { background: #f0f0f0; }
+        figure { margin: 12px 0 24px; overflow-x: auto; } figcaption { font-size: 13px; color: #444; max-width: 1000px; }
+        .supported { background: #e3f4e3; } .partly { background: #fff4d6; } .not { background: #fbe3e3; } .inconclusive { background: #eee; }
+        .small { font-size: 12px; color: #555; }
+        </style></head><body>
+        <h1>\(escape(title))</h1>
+        <p class="small">Reproduction of “Heavy-tailed update distributions arise from information-driven self-organization in nonequilibrium learning” (PNAS 2025) with Criticality \(RunManifest.criticalityVersion). Every number below is computed from the run directories listed; verdicts follow the rules stated under the claims table.</p>
+
+        """
+        h += "<h2>Claims of the paper beside the measurements</h2>\n" + claimsTable(Claims.evaluate(runs))
+        h += "<p class=\"small\">Verdict rules: heavy-tailed = the power law beats the exponential (Vuong test) in every stage; a lognormal, cut-off or stretched-exponential law significantly better than the pure power law (Vuong's sequential test: the models must first be shown to differ, docs/fit-json.md) makes the claim only partly supported; “at the power-law limit” = the alternative's best fit is the power law itself; exponent range checked with ±2 s.e.; stability: |Δα̂| ≤ 0.5 supported, ≤ 1 partly; intervals: |α̂ − paper| ≤ 0.3 supported, ≤ 0.7 partly; least squares: 3–5 supported, 2.5–5.5 partly.</p>\n"
+        h += "<h2>Runs</h2>\n" + runTable(runs)
+        let problems = runs.flatMap { r in r.problems.map { "\(r.name): \($0)" } }
+        if !problems.isEmpty {
+            h += "<p class=\"small\">Not shown: " + problems.map(escape).joined(separator: "; ") + "</p>\n"
+        }
+        h += "<h2>Figures</h2>\n"
+        var figures = [Figures.trainingLoss(runs), Figures.updateDistribution(runs), Figures.updateDistribution(runs, ccdf: true),
+                       Figures.intervals(runs), Figures.updateEntropy(runs)]
+        for run in runs where !run.layers.isEmpty { figures.append(Figures.updateDistributionPerLayer(run)) }
+        for f in figures { h += figureHTML(f) }
+        h += "<h2>Fits</h2>\n" + fitTables(runs)
+        return h + "</body></html>\n"
+    }
+
+    static func figureHTML(_ f: Figure) -> String {
+        "<figure id=\"\(escape(f.id))\">\n\(f.svg())<figcaption>\(escape(f.caption))</figcaption></figure>\n"
+    }
+
+    static func verdictClass(_ v: String) -> String {
+        v.hasPrefix("supported") ? "supported" : v.hasPrefix("partly") ? "partly" : v.hasPrefix("not") ? "not" : "inconclusive"
+    }
+
+    static func claimsTable(_ claims: [Claim]) -> String {
+        var t = "<table><tr><th>claim</th><th>figure</th><th>paper</th><th>run</th><th>measured</th><th>model comparison</th><th>verdict</th></tr>\n"
+        for c in claims {
+            t += "<tr><td>\(escape(c.claim))</td><td>\(escape(c.figure))</td><td>\(escape(c.paperValue))</td><td>\(escape(c.run))</td><td>\(escape(c.measured))</td><td class=\"small\">\(escape(c.comparison))</td><td class=\"\(verdictClass(c.verdict))\">\(escape(c.verdict))</td></tr>\n"
+        }
+        return t + "</table>\n"
+    }
+
+    static func runTable(_ runs: [RunData]) -> String {
+        var t = "<table><tr><th>run</th><th>model</th><th>dataset</th><th>optimizer</th><th>batch</th><th>steps</th><th>windows</th><th>test accuracy</th><th>steps/s</th><th>BLAS</th><th>seed</th><th>status</th></tr>\n"
+        for r in runs {
+            guard let m = r.manifest else {
+                t += "<tr><td>\(escape(r.name))</td><td colspan=\"11\">external updates (analyze-updates), no manifest</td></tr>\n"
+                continue
+            }
+            let c = m.config
+            let acc = m.final.map { String(format: "%.2f%%", 100 * $0.testAccuracy) } ?? "—"
+            let windows = r.windows.map { "\($0.range.lowerBound)–\($0.range.upperBound)" }.joined(separator: ", ")
+            t += "<tr><td>\(escape(r.name))</td><td>\(escape(c.model.model))</td><td>\(escape(c.dataset))</td><td>\(escape(c.optimizer.kind.rawValue)) lr \(c.optimizer.learningRate)</td><td>\(c.batchSize)</td><td>\(m.stepsCompleted)/\(m.totalSteps)</td><td>\(escape(windows))</td><td>\(acc)</td><td>\(String(format: "%.0f", m.timing.stepsPerSecond))</td><td>\(escape(m.versions.blas.name)) \(escape(m.versions.blas.version)) (\(escape(m.versions.blas.core)))</td><td>\(m.seed)</td><td>\(escape(m.status == "running" && !RunLock.isHeld(run: r.path) ? "stopped: the manifest says running but no process holds the run (resume it)" : m.status))</td></tr>\n"
+        }
+        return t + "</table>\n"
+    }
+
+    static func fitTables(_ runs: [RunData]) -> String {
+        var t = ""
+        for r in runs {
+            t += "<h3>\(escape(r.name))</h3><table><tr><th>stage</th><th>scope</th><th>α̂ ± s.e.</th><th>x_min</th><th>n_tail</th><th>KS D</th><th>vs exponential</th><th>vs lognormal</th><th>vs cut-off</th><th>vs stretched exp.</th><th>least squares exponent</th><th>intervals α̂ (q)</th></tr>\n"
+            for w in r.windows {
+                for s in w.fits?.scopes ?? [] where s.scope == "all" || !s.scope.contains(".") {
+                    guard let u = s.update else { continue }
+                    func verdict(_ a: TailAlternative) -> String {
+                        guard let c = u.comparisons.first(where: { $0.alternative == a }) else { return "—" }
+                        if c.atLimit { return "at the power-law limit" }
+                        return "\(c.verdict) (R \(String(format: "%.2f", c.R)), p \(String(format: "%.2g", c.p)))"
+                    }
+                    let iv = s.intervals.map { String(format: "%.2f (%.1f%%)", $0.fit.alpha, 100 * $0.q) }.joined(separator: ", ")
+                    t += "<tr><td>\(w.range.lowerBound)–\(w.range.upperBound)</td><td>\(escape(s.scope))</td><td>\(String(format: "%.3f ± %.3f", u.alpha, u.alphaStderr))</td><td>\(String(format: "%.3g", u.xmin))</td><td>\(u.nTail)</td><td>\(String(format: "%.4f", u.ksDistance))</td><td>\(escape(verdict(.exponential)))</td><td>\(escape(verdict(.lognormal)))</td><td>\(escape(verdict(.truncatedPowerLaw)))</td><td>\(escape(verdict(.stretchedExponential)))</td><td>\(u.leastSquares.map { String(format: "%.3f", $0.exponent) } ?? "—")</td><td>\(escape(iv))</td></tr>\n"
+                }
+            }
+            t += "</table>\n"
+        }
+        return t
+    }
+}

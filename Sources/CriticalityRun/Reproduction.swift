@@ -1,0 +1,67 @@
+import CriticalityCore
+import CriticalityData
+import CriticalityEngine
+import CriticalityIO
+import CriticalityObservers
+import CriticalityStats
+/// The experiments of `criticality reproduce` at each scale. Every experiment is a training run with
+/// the update statistics on; `reproduce` then analyzes each run and writes the report.
+public enum ReproductionScale: String, CaseIterable, Sendable {
+    /// About 2 minutes on 2 cores (CI): short runs that exercise every stage.
+    case smoke
+    /// About 20 minutes: the MLPs at the paper's step counts, shorter CNN and large-MLP runs.
+    case quick
+    /// The paper's step counts for every model: 30,000 steps, windows 0–10,000 and 20,000–30,000.
+    case paper
+}
+
+public struct Experiment: Sendable {
+    /// Folder name under `OUT/runs/`.
+    public var name: String
+    public var config: RunConfig
+}
+
+public enum Reproduction {
+    /// The plan for `scale`; MNIST and CIFAR-10 runs are added when their folders are given.
+    public static func plan(scale: ReproductionScale, mnist: String? = nil, cifar10: String? = nil, seed: UInt64 = 1) throws -> [Experiment] {
+        func experiment(_ model: String, dataset: String, dir: String?, steps: Int, windows: [Range<Int>]) throws -> Experiment {
+            var c = RunConfig(model: try ModelSpec(model: model), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
+            c.dataset = dataset
+            c.dataDirectory = dir
+            c.batchSize = .samples(64)
+            c.steps = steps
+            c.seed = seed
+            c.evalEvery = max(100, steps / 30)
+            c.checkpointEvery = max(500, steps / 6)
+            var u = UpdateStatisticsSettings()
+            u.windows = StepWindows(ranges: windows)
+            c.updates = u
+            return Experiment(name: "\(model)-\(dataset)", config: c)
+        }
+        let paperWindows = [0..<10_000, 20_000..<30_000]
+        func scaled(_ steps: Int) -> [Range<Int>] { [0..<(steps / 3), (2 * steps / 3)..<steps] }
+        var plan: [Experiment] = []
+        switch scale {
+        case .smoke:
+            plan.append(try experiment("mlp5", dataset: "fashion-mnist", dir: nil, steps: 3000, windows: scaled(3000)))
+            plan.append(try experiment("cnn", dataset: "fashion-mnist", dir: nil, steps: 300, windows: scaled(300)))
+        case .quick:
+            plan.append(try experiment("mlp5", dataset: "fashion-mnist", dir: nil, steps: 30_000, windows: paperWindows))
+            plan.append(try experiment("mlp2", dataset: "fashion-mnist", dir: nil, steps: 30_000, windows: paperWindows))
+            plan.append(try experiment("mlp-large", dataset: "fashion-mnist", dir: nil, steps: 3000, windows: scaled(3000)))
+            plan.append(try experiment("cnn", dataset: "fashion-mnist", dir: nil, steps: 6000, windows: scaled(6000)))
+        case .paper:
+            for m in ["mlp5", "mlp2", "mlp-large", "cnn"] {
+                plan.append(try experiment(m, dataset: "fashion-mnist", dir: nil, steps: 30_000, windows: paperWindows))
+            }
+        }
+        let extraSteps = scale == .smoke ? 3000 : 30_000
+        let extraWindows = scale == .smoke ? scaled(3000) : paperWindows
+        if let m = mnist { plan.append(try experiment("mlp5", dataset: "mnist", dir: m, steps: extraSteps, windows: extraWindows)) }
+        if let c = cifar10 {
+            let steps = scale == .smoke ? 300 : scale == .quick ? 6000 : 30_000
+            plan.append(try experiment("cnn", dataset: "cifar10", dir: c, steps: steps, windows: steps == 30_000 ? paperWindows : scaled(steps)))
+        }
+        return plan
+    }
+}

@@ -1,0 +1,92 @@
+import CriticalityCore
+import CriticalityData
+import CriticalityEngine
+import CriticalityIO
+import CriticalityObservers
+import CriticalityStats
+import Foundation
+
+/// `manifest.json`: everything needed to know what a run directory holds and to redo it.
+public struct RunManifest: Codable, Sendable {
+    public struct Versions: Codable, Sendable {
+        public var criticality: String
+        public var blas: BLAS.Info
+        public var os: String
+    }
+    public struct Timing: Codable, Sendable {
+        /// Seconds spent in training steps (all sessions of the run, evaluation and checkpoints excluded).
+        public var trainingSeconds: Double
+        /// Wall-clock seconds of all sessions of the run.
+        public var wallSeconds: Double
+        /// Steps per second of training (steps / trainingSeconds).
+        public var stepsPerSecond: Double
+    }
+    public struct Final: Codable, Sendable {
+        public var step: Int
+        public var testAccuracy: Double
+        public var testLoss: Double
+        public var trainLoss: Double
+    }
+    public struct ObserverInfo: Codable, Sendable {
+        public var name: String
+        public var memoryBytes: Int
+        public var files: [String]
+    }
+
+    public static let criticalityVersion = "0.1.0"
+
+    /// "running", "complete" or "incomplete".
+    public var status: String
+    public var incompleteReason: String?
+    public var config: RunConfig
+    public var seed: UInt64
+    public var totalSteps: Int
+    public var stepsCompleted: Int
+    public var parameterCount: Int
+    public var layout: [ParameterLayout.Segment]
+    public var dataset: DatasetInfo
+    public var versions: Versions
+    public var command: [String]
+    public var created: String
+    public var timing: Timing
+    public var final: Final?
+    public var observers: [ObserverInfo]
+    /// Files of the run directory, relative to it.
+    public var outputs: [String]
+
+    public struct DatasetInfo: Codable, Sendable {
+        public var name: String
+        public var directory: String?
+        public var trainCount: Int
+        public var testCount: Int
+        public var sampleShape: [Int]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, incompleteReason = "incomplete_reason", config, seed, totalSteps = "total_steps"
+        case stepsCompleted = "steps_completed", parameterCount = "parameter_count", layout, dataset, versions
+        case command, created, timing, final, observers, outputs
+    }
+}
+
+extension RunManifest.Timing {
+    enum CodingKeys: String, CodingKey {
+        case trainingSeconds = "training_seconds", wallSeconds = "wall_seconds", stepsPerSecond = "steps_per_second"
+    }
+}
+
+extension RunManifest.Final {
+    enum CodingKeys: String, CodingKey {
+        case step, testAccuracy = "test_accuracy", testLoss = "test_loss", trainLoss = "train_loss"
+    }
+}
+
+extension RunManifest.ObserverInfo {
+    enum CodingKeys: String, CodingKey { case name, memoryBytes = "memory_bytes", files }
+}
+
+extension RunManifest.DatasetInfo {
+    enum CodingKeys: String, CodingKey {
+        case name, directory, trainCount = "train_count", testCount = "test_count", sampleShape = "sample_shape"
+    }
+}
