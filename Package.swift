@@ -10,6 +10,10 @@ let debianBLAS = ProcessInfo.processInfo.environment["CRITICALITY_BLAS"] == "deb
 // The libFuzzer targets (Sources/CriticalityFuzz) exist only for scripts/fuzz.sh, which builds them
 // with --sanitize=fuzzer: their entry point is libFuzzer's main.
 let fuzz = ProcessInfo.processInfo.environment["CRITICALITY_FUZZ"] == "1"
+// `swift build --sanitize=fuzzer --sanitize=address` hands swiftc two -sanitize flags and swiftc keeps only
+// the last (address), which left every Swift target without libFuzzer's coverage counters — the fuzzer
+// blind to our code. One combined flag after them restores both (clang accumulates, C needs nothing).
+let fuzzSettings: [SwiftSetting] = fuzz ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : []
 
 let package = Package(
     name: "Criticality",
@@ -48,7 +52,8 @@ let package = Package(
         swift("CriticalityBench", ["CriticalityRun"]),
         .target(name: "Criticality", dependencies: ["CriticalityCore", "CriticalityIO", "CriticalityStats", "CriticalityData",
                                                     "CriticalityEngine", "CriticalityObservers", "CriticalityRun",
-                                                    "CriticalityReport", "CriticalityBench"]),
+                                                    "CriticalityReport", "CriticalityBench"],
+                swiftSettings: fuzzSettings),
         // The command line as a library (its commands, flags and the YAML config), so that tests and
         // the fuzzer reach it; `criticality` is its three-line executable.
         .target(
@@ -57,10 +62,11 @@ let package = Package(
                 "Criticality",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            swiftSettings: fuzzSettings
         ),
         .executableTarget(name: "criticality", dependencies: ["CriticalityCLI"]),
-    ] + (fuzz ? [Target.executableTarget(name: "CriticalityFuzz", dependencies: ["Criticality", "CriticalityCLI"])] : []) + [
+    ] + (fuzz ? [Target.executableTarget(name: "CriticalityFuzz", dependencies: ["Criticality", "CriticalityCLI"], swiftSettings: fuzzSettings)] : []) + [
         .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "CriticalityCLI"], exclude: ["Stats/Fixtures", "Stats/Reference", "Observe/Reference"],
                     resources: [.copy("Report/Golden")]),
     ],
@@ -71,8 +77,8 @@ let package = Package(
 /// parsed (docs/benchmarks.md, "-O against -Ounchecked"); the fuzzer builds everything with checks on.
 func swift(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
     let unchecked: Set<String> = ["CriticalityCore", "CriticalityStats", "CriticalityEngine", "CriticalityObservers"]
-    var flags = ["-wmo"]
-    if unchecked.contains(name) && !fuzz { flags.append("-Ounchecked") }
+    guard !fuzz else { return .target(name: name, dependencies: dependencies, swiftSettings: fuzzSettings) }
+    let flags = unchecked.contains(name) ? ["-wmo", "-Ounchecked"] : ["-wmo"]
     return .target(name: name, dependencies: dependencies,
                    swiftSettings: [.unsafeFlags(flags, .when(configuration: .release))])
 }

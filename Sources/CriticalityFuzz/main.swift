@@ -81,7 +81,7 @@ let observer: UpdateStatisticsObserver = {
 /// A real run directory (60 steps on the synthetic data, analyzed), made once per process.
 let templateRun: String = {
     let run = scratch + "/run"
-    var c = TrainConfig(model: try! ModelSpec(model: "mlp", widths: [784, 6, 10]), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.05))
+    var c = RunConfig(model: try! ModelSpec(model: "mlp", widths: [784, 6, 10]), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.05))
     c.dataset = "synthetic"; c.steps = 60; c.evalEvery = 30; c.checkpointEvery = 100
     var u = UpdateStatisticsSettings()
     u.windows = StepWindows(ranges: [0..<30, 30..<60])

@@ -81,6 +81,11 @@ public struct BinaryReader {
     public mutating func readRNG() throws -> RNG {
         var r = RNG(seed: 0, stream: .sampling)
         r.s0 = try read(); r.s1 = try read(); r.s2 = try read(); r.s3 = try read()
+        // xoshiro256**'s one forbidden state: it yields zeros forever (a restored sample's plan would
+        // then draw the same position without end — found by the fuzzer, Fuzz/corpus/observer-state).
+        guard r.s0 | r.s1 | r.s2 | r.s3 != 0 else {
+            throw CriticalityError(.corruptFile, "\(name): a random-generator state of all zeros, which no run writes; the file is damaged")
+        }
         return r
     }
 }

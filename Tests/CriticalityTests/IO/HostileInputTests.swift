@@ -127,6 +127,13 @@ final class HostileInputTests: XCTestCase {
         u.write(UInt64(1) << 40)  // sample capacity
         var ur = try BinaryReader(data: u.data, name: "sample.bin")
         assertThrowsMessage(["sample.bin", "sample size"]) { _ = try UniformSample.read(from: &ur, capacity: 16, streamLength: 100) }
+        // A sample whose generator state is all zeros (xoshiro's forbidden state, which draws 0 for
+        // ever): refused before its plan is drawn, which would never end (the fuzzer's timeout).
+        var z = BinaryWriter()
+        z.write(UInt64(16)); z.write(UInt64(100)); z.write([Float]()); z.write(UInt64(0))
+        for _ in 0..<4 { z.write(UInt64(0)) }
+        var zr = try BinaryReader(data: z.data, name: "zero.bin")
+        assertThrowsMessage(["zero.bin", "all zeros"]) { _ = try UniformSample.read(from: &zr, capacity: 16, streamLength: 100) }
     }
 
     /// Writes go through `.NAME.tmp-PID`: nothing but the finished file remains; a dead process's
