@@ -8,4 +8,5 @@
 @_exported import CriticalityObservers
 @_exported import CriticalityReport
 @_exported import CriticalityRun
+@_exported import CriticalityRunDirectory
 @_exported import CriticalityStats

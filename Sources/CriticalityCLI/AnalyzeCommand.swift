@@ -5,7 +5,7 @@ import Foundation
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Fit every update distribution and interval histogram of a run directory; writes observers/updates/fits.json.")
+        abstract: "Fit every update distribution and interval histogram of a run directory; writes the fits next to the run's update statistics (observers/\(UpdateStatisticsFolder.observerName)/).")
 
     @Argument(help: ArgumentHelp("Run directory (from `train` or `analyze-updates`).", valueName: "run"))
     var runDirectory: String
@@ -24,8 +24,9 @@ struct AnalyzeCommand: ParsableCommand {
             o.bootstrap = bootstrap
             o.seed = seed
             o.compare = try parseAlternatives(compare)
-            guard FileManager.default.fileExists(atPath: runDirectory + "/observers/updates/summary.json") else {
-                throw CriticalityError(.fileNotFound, "\(runDirectory): no observers/updates/summary.json; train with update statistics on (the default) or run analyze-updates first")
+            let output = RunDirectory(runDirectory).updateStatistics
+            guard FileManager.default.fileExists(atPath: output.summary) else {
+                throw CriticalityError(.fileNotFound, "\(runDirectory): no \(output.summary); train with update statistics on (the default) or run analyze-updates first")
             }
             FileOutput.removeStaleTemporaries(under: runDirectory)
             let result = try RunAnalysis.analyze(run: runDirectory, options: o, intervalCandidates: intervalCandidates) {
@@ -41,7 +42,7 @@ struct AnalyzeCommand: ParsableCommand {
                                  u?.leastSquares?.exponent ?? .nan, iv as NSString))
                 }
             }
-            print("\(runDirectory)/observers/updates/fits.json written")
+            print("\(output.fits) written")
         } catch let e as CriticalityError {
             throw fail(e)
         }

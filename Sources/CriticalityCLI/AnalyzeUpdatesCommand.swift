@@ -8,7 +8,7 @@ struct AnalyzeUpdatesCommand: ParsableCommand {
         abstract: "Run the streaming update statistics over update matrices written by other code (e.g. a PyTorch tracker).",
         discussion: """
             INPUT is a steps × parameters .npy (float32 or float64, C order), or a folder of such chunks taken \
-            in name order. Outputs go to OUT/observers/updates/ exactly as in a run directory (docs/run-directory.md); \
+            in name order. Outputs go to OUT/observers/\(UpdateStatisticsFolder.observerName)/ exactly as in a run directory (docs/run-directory.md); \
             |θ| statistics and the loss series need θ and the loss, which update dumps lack, and are omitted.
             """)
 
@@ -16,7 +16,7 @@ struct AnalyzeUpdatesCommand: ParsableCommand {
     var input: String
     @Option(help: "Output folder (created; an existing non-empty one needs --force).")
     var out: String
-    @Option(help: "JSON segment list [{\"layer\",\"kind\",\"shape\"}, …] or a run's manifest.json; default: one segment 'dump.updates'.")
+    @Option(help: "JSON segment list [{\"layer\",\"kind\",\"shape\"}, …] or a run's manifest; default: one segment 'dump.updates'.")
     var layout: String?
     @Option(help: "Windows START:END over rows (ascending). Default: all rows as one window.")
     var windows: String?
@@ -55,7 +55,7 @@ struct AnalyzeUpdatesCommand: ParsableCommand {
             }
             settings.seed = seed
             try settings.validate()
-            let lock = try RunDirectory.prepare(out, force: force)
+            let lock = try prepareOutput(out, force: force)
             defer { withExtendedLifetime(lock) {} }
             let display = ProgressDisplay(label: "analyze-updates")
             let files = try ExternalUpdates.analyze(reader: reader, layout: l, settings: settings, out: out) { phase, done, total in
@@ -64,7 +64,7 @@ struct AnalyzeUpdatesCommand: ParsableCommand {
                                                     testAccuracy: nil, stepsPerSecond: 0))
                 }
             }
-            print("\(out)/observers/updates: \(files.count) files from \(reader.rows) rows × \(reader.columns) parameters in \(reader.parts.count) file(s)")
+            print("\(RunDirectory(out).updateStatistics.path): \(files.count) files from \(reader.rows) rows × \(reader.columns) parameters in \(reader.parts.count) file(s)")
         } catch let e as CriticalityError {
             throw fail(e)
         }

@@ -7,7 +7,7 @@ public struct CriticalityCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "criticality",
         abstract: "Train neural networks on the CPU and measure the statistical physics of their learning.",
-        discussion: "Reproduces 'Heavy-tailed update distributions…' (PNAS 2025). Run directories hold manifest.json, metrics.csv, checkpoints and observer outputs as .npy.",
+        discussion: "Reproduces 'Heavy-tailed update distributions…' (PNAS 2025). A run directory holds its manifest, metrics, checkpoints and observer outputs as .npy (docs/run-directory.md).",
         version: RunManifest.criticalityVersion,
         subcommands: [TrainCommand.self, ResumeCommand.self, AnalyzeUpdatesCommand.self, FitCommand.self, AnalyzeCommand.self, ReportCommand.self, ReproduceCommand.self, BenchCommand.self]
     )

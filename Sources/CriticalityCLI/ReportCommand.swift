@@ -11,7 +11,7 @@ struct ReportCommand: ParsableCommand {
     var runs: [String]
     @Option(help: "Output HTML file.")
     var out: String = "report.html"
-    @Flag(help: "Do not run `analyze` on runs without a current fits.json (their fits are then left out).")
+    @Flag(help: "Do not run `analyze` on runs without current fits (their fits are then left out).")
     var noAnalyze = false
 
     func validate() throws { if runs.isEmpty { throw ValidationError("give at least one run directory") } }
@@ -20,10 +20,10 @@ struct ReportCommand: ParsableCommand {
         do {
             var data: [RunData] = []
             for r in runs {
-                if !noAnalyze, FileManager.default.fileExists(atPath: r + "/observers/updates/summary.json"),
-                   !RunAnalysis.isCurrent(run: r) {
-                    let old = FileManager.default.fileExists(atPath: r + "/observers/updates/fits.json")
-                    FileHandle.standardError.write(Data("analyzing \(r)\(old ? " (its fits.json is from an earlier fitting procedure)" : "")…\n".utf8))
+                let output = RunDirectory(r).updateStatistics
+                if !noAnalyze, FileManager.default.fileExists(atPath: output.summary), !RunAnalysis.isCurrent(run: r) {
+                    let old = FileManager.default.fileExists(atPath: output.fits)
+                    FileHandle.standardError.write(Data("analyzing \(r)\(old ? " (its fits are from an earlier fitting procedure)" : "")…\n".utf8))
                     _ = try RunAnalysis.analyze(run: r, options: TailFitOptions())
                 }
                 let run = try RunData(path: r)

@@ -36,7 +36,7 @@ struct ReproduceCommand: ParsableCommand {
             for e in plan {
                 let dir = out + "/runs/" + e.name
                 runs.append(dir)
-                let manifest = try? FileOutput.readJSON(RunManifest.self, from: dir + "/manifest.json")
+                let manifest = try? RunManifest.read(RunDirectory(dir))
                 if manifest?.status == "complete" {
                     announce("train \(e.name): already complete, skipped")
                 } else if manifest != nil {
@@ -46,7 +46,7 @@ struct ReproduceCommand: ParsableCommand {
                 } else {
                     announce("train \(e.name): \(e.config.steps ?? 0) steps, windows \(e.config.updates?.windows.description ?? "")")
                     let data = try DatasetCatalog.load(name: e.config.dataset, directory: e.config.dataDirectory)
-                    let lock = try RunDirectory.prepare(dir, force: true)
+                    let lock = try prepareOutput(dir, force: true)
                     try runTraining(config: e.config, data: data, runPath: dir, resume: false, lock: lock)
                 }
                 if RunAnalysis.isCurrent(run: dir) {

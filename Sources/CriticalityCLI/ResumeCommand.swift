@@ -12,7 +12,7 @@ struct ResumeCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let manifest = try FileOutput.readJSON(RunManifest.self, from: runDirectory + "/manifest.json")
+            let manifest = try RunManifest.read(RunDirectory(runDirectory))
             if manifest.status == "complete" {
                 print("\(runDirectory) is already complete (\(manifest.stepsCompleted) steps); nothing to do.")
                 return

@@ -5,7 +5,7 @@ import Foundation
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a model and write a run directory (manifest.json, metrics.csv, checkpoints, observers).")
+        abstract: "Train a model and write a run directory (manifest, metrics, checkpoints, observer outputs).")
 
     @Option(help: "YAML file of settings; keys are these long flag names (e.g. `lr: 0.01`). Flags override it.")
     var config: String?
@@ -149,7 +149,7 @@ struct TrainCommand: ParsableCommand {
         do {
             let (config, outPath) = try resolve()
             let data = try DatasetCatalog.load(name: config.dataset, directory: config.dataDirectory)
-            let lock = try RunDirectory.prepare(outPath, force: force)
+            let lock = try prepareOutput(outPath, force: force)
             try runTraining(config: config, data: data, runPath: outPath, resume: false, lock: lock)
         } catch let e as CriticalityError {
             throw fail(e)
@@ -171,7 +171,7 @@ func runTraining(config: RunConfig, data: DatasetPair, runPath: String, resume: 
     let outcome = try trainer.run()
     switch outcome {
     case .completed:
-        let m = try FileOutput.readJSON(RunManifest.self, from: runPath + "/manifest.json")
+        let m = try RunManifest.read(RunDirectory(runPath))
         if let f = m.final {
             print(String(format: "%@: %ld steps, test accuracy %.2f%%, test loss %.4f, %.0f steps/s",
                          runPath, f.step, 100 * f.testAccuracy, f.testLoss, m.timing.stepsPerSecond))

@@ -58,27 +58,28 @@ extension TrainingObserver {
     public func endReplay(of window: Range<Int>) throws {}
 }
 
-/// An observer that takes each step's update in chunks while they are in cache. When every observer
-/// is chunked, the trainer fuses the elementwise work of a step chunk by chunk:
-/// Δθ ← optimizer(g), observers see (Δθ, θ_t), θ ← θ + Δθ — one pass over L1-resident data instead of
-/// three over memory — and shares the chunks between two threads (`crit_pair`), so `observeChunk` may
-/// run on two threads at once, for different chunks, in any order. An observer keeps per-thread or
+/// An observer that takes each step's update in chunks while they are in cache, inside the trainer's
+/// fused elementwise pass (`ElementwisePass`): Δθ ← optimizer(g), observers see (Δθ, θ_t), θ ← θ + Δθ
+/// — one pass over L1-resident data instead of three over memory — with the chunks shared between up
+/// to `StepChunks.maximumThreads` threads, so `observeChunk` may run on several threads at once, for
+/// different chunks, in any order. Plain observers beside it do not change that. An observer keeps per-thread or
 /// per-chunk working state and combines it in chunk order in `endStep`, so that its results do not depend
 /// on which thread took which chunk. The chunking is the same everywhere (training, replay, external
 /// updates): `StepChunks.table`.
 public protocol ChunkedTrainingObserver: TrainingObserver {
     /// Whether the observer wants the chunks of step `step` (false: the step costs it nothing).
     func beginStep(step: Int) -> Bool
-    /// Δθ_t and θ_t (nil when unknown) for chunk `index` of `StepChunks.table(layout)`, on `thread` (0 or 1).
+    /// Δθ_t and θ_t (nil when unknown) for chunk `index` of `StepChunks.table(layout)`, on `thread`
+    /// (0..<StepChunks.maximumThreads).
     func observeChunk(_ index: Int, _ chunk: StepChunk, thread: Int, update: UnsafePointer<Float>, parameters: UnsafePointer<Float>?)
     /// After every chunk of the step has been observed (on the caller's thread), with the step's loss,
     /// Σ Δθ² and the whole update Δθ_t.
     func endStep(_ context: StepContext)
 
     /// During the replay of a window (between `beginReplay` and `endReplay`; replaces `observeReplay`
-    /// when every replaying observer is chunked): step `step` is about to be shown in chunks.
+    /// for a chunked observer): step `step` is about to be shown in chunks.
     func beginReplayStep(step: Int)
-    /// Δθ_t of chunk `index` during a replay, on `thread` (0 or 1). Like `observeChunk`, it may run on
+    /// Δθ_t of chunk `index` during a replay, on `thread` (0..<StepChunks.maximumThreads). Like `observeChunk`, it may run on
     /// two threads at once, for different chunks, in any order.
     func observeReplayChunk(_ index: Int, _ chunk: StepChunk, thread: Int, update: UnsafePointer<Float>)
 }
@@ -94,6 +95,9 @@ public struct StepChunk: Equatable, Sendable {
 public enum StepChunks {
     /// Elements per chunk: 32 KiB of Float32, so Δθ, θ and g of a chunk stay in L1/L2.
     public static let size = 8192
+    /// The most threads that share a step's chunks (the caller and one worker: this project's 2-core
+    /// target and `WorkerPair`); chunked observers size their per-thread state by it.
+    public static let maximumThreads = 2
 
     /// Every chunk of `layout` in order: segments in order, each cut into pieces of `size` (the last
     /// shorter); chunks never straddle segments.

@@ -16,6 +16,13 @@ public enum CSVColumn {
 
     /// The column of CSV bytes; `name` is used in error messages.
     public static func parse(_ data: Data, name path: String, column: String) throws -> [Double] {
+        try parse(data, name: path, columns: [column])[0].compactMap { $0 }
+    }
+
+    /// Columns of CSV bytes by header name, row-aligned: element r of each is row r's value, nil where the
+    /// cell is empty (e.g. `test_loss` on rows without evaluation). A missing column, a short row or a
+    /// cell that is not a decimal number is an error naming the file, line and column.
+    public static func parse(_ data: Data, name path: String, columns: [String]) throws -> [[Double?]] {
         guard let text = String(data: data, encoding: .utf8) else {
             let offset = CSVColumn.firstInvalidUTF8(data) ?? 0
             throw CriticalityError(.invalidArgument, "\(path) is not UTF-8 text (invalid byte near offset \(offset)); save it as UTF-8 CSV")
@@ -24,21 +31,26 @@ public enum CSVColumn {
         guard !lines.isEmpty else { throw CriticalityError(.invalidArgument, "\(path): the file is empty") }
         let header = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-        guard let c = header.firstIndex(of: column) else {
-            throw CriticalityError(.invalidArgument, "\(path): no column '\(column)'; the columns are: \(header.joined(separator: ", "))")
+        let indices = try columns.map { column -> Int in
+            guard let c = header.firstIndex(of: column) else {
+                throw CriticalityError(.invalidArgument, "\(path): no column '\(column)'; the columns are: \(header.joined(separator: ", "))")
+            }
+            return c
         }
-        var values: [Double] = []
+        var values = [[Double?]](repeating: [], count: columns.count)
         for (i, line) in lines.enumerated() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard c < fields.count else {
-                throw CriticalityError(.invalidArgument, "\(path): line \(i + 2) has \(fields.count) fields, no column '\(column)'")
+            for (j, c) in indices.enumerated() {
+                guard c < fields.count else {
+                    throw CriticalityError(.invalidArgument, "\(path): line \(i + 2) has \(fields.count) fields, no column '\(columns[j])'")
+                }
+                let f = fields[c].trimmingCharacters(in: .whitespaces)
+                if f.isEmpty { values[j].append(nil); continue }
+                guard let v = DecimalText.double(f) else {
+                    throw CriticalityError(.invalidArgument, "\(path): line \(i + 2), column '\(columns[j])': \(CSVColumn.quoted(f)) is not a decimal number")
+                }
+                values[j].append(v)
             }
-            let f = fields[c].trimmingCharacters(in: .whitespaces)
-            if f.isEmpty { continue }  // empty cells (e.g. test_loss on rows without evaluation) are skipped
-            guard let v = DecimalText.double(f) else {
-                throw CriticalityError(.invalidArgument, "\(path): line \(i + 2), column '\(column)': \(CSVColumn.quoted(f)) is not a decimal number")
-            }
-            values.append(v)
         }
         return values
     }

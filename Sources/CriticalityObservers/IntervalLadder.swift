@@ -31,7 +31,7 @@ final class IntervalLadder {
     /// Bit patterns of T_0 … T_16.
     let thresholdBits: [UInt32]
     /// Threads that record at once (the trainer's caller + worker pair).
-    static let threads = 2
+    static let threads = StepChunks.maximumThreads
     /// Per thread: exceedance counts per level, `exceedStride` apart (no cache line shared by threads).
     private let exceedCounts: UnsafeMutablePointer<UInt64>
     private static let exceedStride = 32

@@ -1,6 +1,7 @@
 import CriticalityCore
 import CriticalityEngine
 import CriticalityIO
+import CriticalityRunDirectory
 import CriticalityStats
 /// Training stages as half-open step ranges (the paper's stage 1 = 0:10000, stage 2 = 20000:30000).
 public struct StepWindows: Codable, Equatable, Sendable, CustomStringConvertible {
@@ -39,7 +40,7 @@ public struct StepWindows: Codable, Equatable, Sendable, CustomStringConvertible
     public var description: String { ranges.map { "\($0.lowerBound):\($0.upperBound)" }.joined(separator: ",") }
 
     /// Folder name of a window, e.g. "window_0_10000".
-    public static func folderName(_ r: Range<Int>) -> String { "window_\(r.lowerBound)_\(r.upperBound)" }
+    public static func folderName(_ r: Range<Int>) -> String { RunDirectory.windowFolderName(r) }
 
     public init(from decoder: Decoder) throws {
         try self.init(parsing: try decoder.singleValueContainer().decode(String.self))

@@ -1,6 +1,7 @@
 import CriticalityCore
 import CriticalityEngine
 import CriticalityIO
+import CriticalityRunDirectory
 import CriticalityStats
 import Foundation
 
@@ -58,33 +59,43 @@ public struct UpdateStatisticsSummary: Codable, Sendable {
             case start, end, stepsObserved = "steps_observed", folder, scopes, timing
         }
     }
+    /// The layout version (`SchemaVersion`); nil in summaries written before 2026-12-01 (version 1).
+    public var schemaVersion: Int? = SchemaVersion.current
     public var observer: String
     public var grid: String
     public var settings: UpdateStatisticsSettings
     public var memoryBytes: Int
     public var windows: [Window]
-    enum CodingKeys: String, CodingKey { case observer, grid, settings, memoryBytes = "memory_bytes", windows }
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", observer, grid, settings, memoryBytes = "memory_bytes", windows
+    }
+
+    /// Reads a `summary.json`, refusing one of a schema this build does not know.
+    public static func read(_ path: String) throws -> UpdateStatisticsSummary {
+        try SchemaVersion.readJSON(UpdateStatisticsSummary.self, from: path, document: "an update-statistics summary")
+    }
 }
 
 extension UpdateStatisticsObserver {
-    static let gridDescription = "Float32 bit-pattern grid: bin b holds |x| with bits in [b*2^19, (b+1)*2^19), 16 equal-width bins per octave (53.2 per decade); edges in *_logbin_edges.npy"
+    static let gridDescription = "Float32 bit-pattern grid: bin b holds |x| with bits in [b*2^19, (b+1)*2^19), 16 equal-width bins per octave (53.2 per decade); edges in the *_logbin_edges arrays"
 
     public func finish(into directory: String, finalParameters: UnsafePointer<Float>?) throws -> [String] {
+        let output = UpdateStatisticsFolder(directory)
         var files: [String] = []
         var windows: [UpdateStatisticsSummary.Window] = []
         for (w, rec) in records.enumerated() {
             let folder = StepWindows.folderName(rec.range)
-            let dir = directory + "/" + folder
-            func write<T: NpyElement>(_ name: String, _ values: [T]) throws {
-                try FileOutput.writeNpy(values, to: dir + "/" + name)
-                files.append(folder + "/" + name)
+            let dir = output.window(folder)
+            func write<T: NpyElement>(_ array: UpdateStatisticsArray, _ values: [T]) throws {
+                try FileOutput.writeNpy(values, to: dir.path(array))
+                files.append(folder + "/" + array.fileName)
             }
             let steps = rec.range.lowerBound..<(rec.range.lowerBound + rec.losses.count)
-            try write("series_step.npy", steps.map { Int64($0) })
-            try write("series_loss.npy", rec.losses)
-            try write("series_update_norm.npy", rec.updateNorms)
-            try write("series_update_max.npy", rec.updateMaxima)
-            try write("series_update_entropy.npy", rec.entropies)
+            try write(.seriesStep, steps.map { Int64($0) })
+            try write(.seriesLoss, rec.losses)
+            try write(.seriesUpdateNorm, rec.updateNorms)
+            try write(.seriesUpdateMaximum, rec.updateMaxima)
+            try write(.seriesUpdateEntropy, rec.entropies)
 
             let replay = replays[w]
             var scopeSummaries: [UpdateStatisticsSummary.ScopeSummary] = []
@@ -94,9 +105,9 @@ extension UpdateStatisticsObserver {
                 var rng = RNG(seed: settings.seed, stream: .reservoir, index: UInt64(1_000_000 + w * 1000 + i))
                 let sample = scope.segments.count == 1 ? rec.updateReservoirs[scope.segments[0]].values
                     : UniformSample.union(scope.segments.map { rec.updateReservoirs[$0] }, capacity: settings.reservoirSize, rng: &rng)
-                try writeMagnitudes(prefix: "update_\(scope.name)", hist: hist, linear: replay?.updateLinear[i],
+                try writeMagnitudes(.update, scope: scope.name, hist: hist, linear: replay?.updateLinear[i],
                                     write: write)
-                try write("update_\(scope.name)_reservoir.npy", sample)
+                try write(.sample(.update, scope: scope.name), sample)
                 var summary = UpdateStatisticsSummary.ScopeSummary(
                     scope: scope.name, kind: i < layout.segments.count ? "segment" : (scope.name == "all" ? "all" : "layer"),
                     update: magnitudes(hist, sample: sample.count), parameter: nil)
@@ -105,8 +116,8 @@ extension UpdateStatisticsObserver {
                     for s in scope.segments { h.merge(ph[s]) }
                     let ps = scope.segments.count == 1 ? pr[scope.segments[0]].values
                         : UniformSample.union(scope.segments.map { pr[$0] }, capacity: settings.reservoirSize, rng: &rng)
-                    try writeMagnitudes(prefix: "param_\(scope.name)", hist: h, linear: pl[i], write: write)
-                    try write("param_\(scope.name)_reservoir.npy", ps)
+                    try writeMagnitudes(.parameter, scope: scope.name, hist: h, linear: pl[i], write: write)
+                    try write(.sample(.parameter, scope: scope.name), ps)
                     summary.parameter = magnitudes(h, sample: ps.count)
                 }
                 scopeSummaries.append(summary)
@@ -115,7 +126,7 @@ extension UpdateStatisticsObserver {
             for t in replay?.timing ?? [] {
                 var perScope: [String: UInt64] = [:]
                 for (i, scope) in scopes.enumerated() {
-                    try write("interval_q\(t.q)_\(scope.name)_counts.npy", t.intervals[i])
+                    try write(.intervalCounts(quantile: t.q, scope: scope.name), t.intervals[i])
                     perScope[scope.name] = t.intervals[i].reduce(0, +)
                 }
                 let err = abs(t.realizedFraction - t.q) / t.q
@@ -128,8 +139,8 @@ extension UpdateStatisticsObserver {
         }
         let summary = UpdateStatisticsSummary(observer: name, grid: UpdateStatisticsObserver.gridDescription,
                                               settings: settings, memoryBytes: memoryBytes, windows: windows)
-        try FileOutput.writeJSON(summary, to: directory + "/summary.json")
-        files.append("summary.json")
+        try FileOutput.writeJSON(summary, to: output.summary)
+        files.append((output.summary as NSString).lastPathComponent)
         return files
     }
 
@@ -142,18 +153,18 @@ extension UpdateStatisticsObserver {
 
     /// The files of one magnitude distribution: log-binned counts, density and CCDF; the paper-style
     /// linear histogram (when known).
-    private func writeMagnitudes(prefix: String, hist: LogHistogram, linear: LinearHistogram?,
-                                 write: (String, [Double]) throws -> Void) throws {
+    private func writeMagnitudes(_ kind: MagnitudeKind, scope: String, hist: LogHistogram, linear: LinearHistogram?,
+                                 write: (UpdateStatisticsArray, [Double]) throws -> Void) throws {
         if let range = hist.positiveRange {
-            try write("\(prefix)_logbin_edges.npy", (range.lowerBound...(range.upperBound + 1)).map(LogGrid.edge))
-            try write("\(prefix)_logbin_centers.npy", range.map(LogGrid.center))
-            try write("\(prefix)_logbin_counts.npy", hist.positiveCounts(in: range).map { Double($0) })  // not .map(Double.init): that picks init(bitPattern:)
-            try write("\(prefix)_density.npy", hist.density(in: range))
-            try write("\(prefix)_ccdf.npy", hist.ccdf(in: range))
+            try write(.logBinEdges(kind, scope: scope), (range.lowerBound...(range.upperBound + 1)).map(LogGrid.edge))
+            try write(.logBinCenters(kind, scope: scope), range.map(LogGrid.center))
+            try write(.logBinCounts(kind, scope: scope), hist.positiveCounts(in: range).map { Double($0) })  // not .map(Double.init): that picks init(bitPattern:)
+            try write(.density(kind, scope: scope), hist.density(in: range))
+            try write(.ccdf(kind, scope: scope), hist.ccdf(in: range))
         }
         if let l = linear {
-            try write("\(prefix)_xbins.npy", l.centers)
-            try write("\(prefix)_nums.npy", l.probabilities)
+            try write(.linearCenters(kind, scope: scope), l.centers)
+            try write(.linearProbabilities(kind, scope: scope), l.probabilities)
         }
     }
 }

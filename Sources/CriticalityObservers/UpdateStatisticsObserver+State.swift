@@ -1,6 +1,7 @@
 import CriticalityCore
 import CriticalityEngine
 import CriticalityIO
+import CriticalityRunDirectory
 import CriticalityStats
 import Foundation
 
@@ -65,11 +66,11 @@ extension UpdateStatisticsObserver {
                 for l in pl { w.write(l.maximum); w.write(l.counts) }
             }
         }
-        try FileOutput.write(w.data, to: directory + "/state.bin")
+        try FileOutput.write(w.data, to: UpdateStatisticsFolder.statePath(in: directory))
     }
 
     public func restoreState(from directory: String) throws {
-        let path = directory + "/state.bin"
+        let path = UpdateStatisticsFolder.statePath(in: directory)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CriticalityError(.fileNotFound, "\(path): observer state is missing from the checkpoint")
         }

@@ -1,60 +1,21 @@
+// Over 400 lines on purpose: the observer's working memory (allocated once, shared by the first pass and
+// the replay) and the passes that use it are one unit; split into files, its private buffers would
+// have to become visible to the whole module. Settings: UpdateStatisticsSettings.swift; outputs and
+// checkpoint state: the +Output and +State files.
 import CKernels
 import CriticalityCore
 import CriticalityEngine
 import CriticalityIO
+import CriticalityRunDirectory
 import CriticalityStats
 import Foundation
-
-/// Settings of the streaming update statistics (issue: Fig. 1C, Fig. 2, SI S1, S12, Fig. 5).
-public struct UpdateStatisticsSettings: Codable, Equatable, Sendable {
-    /// Training stages (effective, i.e. already clipped to the run).
-    public var windows: StepWindows = .paperDefault
-    /// Size of each scope's uniform sample (`UniformSample`; the files keep the name "reservoir").
-    public var reservoirSize: Int = 100_000
-    /// Target fractions q of large updates (Fig. 5: top 0.5% and 1%).
-    public var quantiles: [Double] = [0.005, 0.01]
-    /// Bins of the paper-style linear histogram.
-    public var linearBins: Int = 100
-    public var seed: UInt64 = 1
-
-    public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case windows, reservoirSize = "reservoir_size", quantiles, linearBins = "linear_bins", seed
-    }
-
-    /// The largest sample per scope and window (4 bytes each, for every scope of every window).
-    public static let maximumReservoirSize = 10_000_000
-    /// The largest paper-style linear histogram.
-    public static let maximumLinearBins = 1_000_000
-
-    /// Checks the settings from flags, YAML or a manifest: 1 ≤ reservoir ≤ 10⁷, 1 ≤ linear bins ≤ 10⁶,
-    /// 1–16 distinct quantiles in (0, 1). (Windows are checked when parsed.)
-    public func validate() throws {
-        guard (1...UpdateStatisticsSettings.maximumReservoirSize).contains(reservoirSize) else {
-            throw CriticalityError(.invalidArgument, "--reservoir-size must be in 1…\(UpdateStatisticsSettings.maximumReservoirSize); got \(reservoirSize)")
-        }
-        guard (1...UpdateStatisticsSettings.maximumLinearBins).contains(linearBins) else {
-            throw CriticalityError(.invalidArgument, "the linear histogram's bins must be in 1…\(UpdateStatisticsSettings.maximumLinearBins); got \(linearBins)")
-        }
-        guard (1...16).contains(quantiles.count) else {
-            throw CriticalityError(.invalidArgument, "--quantiles needs 1 to 16 fractions in (0, 1) (e.g. 0.005,0.01); got \(quantiles.count)")
-        }
-        if let bad = quantiles.first(where: { !($0 > 0 && $0 < 1) }) {
-            throw CriticalityError(.invalidArgument, "--quantiles: \(bad) is not a fraction in (0, 1) (e.g. 0.005,0.01)")
-        }
-        guard Set(quantiles).count == quantiles.count else {
-            throw CriticalityError(.invalidArgument, "--quantiles lists a fraction twice: \(quantiles)")
-        }
-    }
-}
 
 /// Every |Δθ| of every step inside the windows, for every segment, layer and all parameters, in memory
 /// that does not grow with the number of steps.
 ///
 /// First pass (while training; steps outside every window cost nothing):
 /// - per step and segment, one fused kernel adds |Δθ| to a `LogGrid` histogram with exact zeros, min,
-///   max, Σ and Σ² (`crit_abs_log_histogram`; chunks counted on two threads into per-thread tables with
+///   max, Σ and Σ² (`crit_abs_log_histogram`; chunks counted on up to `StepChunks.maximumThreads` threads into per-thread tables with
 ///   per-chunk statistics, combined in chunk order at the step's end), and the values are offered to a
 ///   uniform sample of the window planned when it opens (`UniformSample`: only the ~k/steps selected
 ///   values per step are touched);
@@ -63,14 +24,14 @@ public struct UpdateStatisticsSettings: Codable, Equatable, Sendable {
 /// - at a window's last step: the same statistics of |θ| after that step's update.
 ///
 /// Replay (a deterministic second pass over each window of the same seeded run, see ARCHITECTURE.md;
-/// chunks on two threads, like the first pass, into per-thread counts summed at the window's end):
+/// chunks on several threads, like the first pass, into per-thread counts summed at the window's end):
 /// - the paper-style linear histogram (100 bins from 0 to the window's maximum — known only after
 ///   the first pass) counted exactly (`crit_linear_table`), and
 /// - large-update timing (Fig. 5) with the threshold at the window's q-quantile (`IntervalLadder`).
 ///   The replay checks itself against the first pass: its exceedance counts at the ladder's ends must
 ///   equal the first pass's histogram counts, or it stops with an error.
 public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
-    public let name = "updates"
+    public let name = UpdateStatisticsFolder.observerName
     public let settings: UpdateStatisticsSettings
     public let layout: ParameterLayout
     public let scopes: [Scope]
@@ -113,9 +74,11 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
     // Working memory, allocated once.
     /// The chunks of a step (`StepChunks.table(layout)`).
     private let chunks: [StepChunk]
+    /// Threads that may count chunks at once (per-thread tables for each).
+    private let threads = StepChunks.maximumThreads
     /// Shared table for one-off histograms (|θ| at a window's end).
     private let scratch: UnsafeMutablePointer<UInt32>
-    /// Per thread (2) and segment, four interleaved tables of this step's counts (filled chunk by chunk).
+    /// Per thread and segment, four interleaved tables of this step's counts (filled chunk by chunk).
     private let segmentTables: UnsafeMutablePointer<UInt32>
     /// Per chunk: the kernel's statistics, the thread that counted it into its tables, whether θ was seen.
     private let chunkStats: UnsafeMutablePointer<crit_abs_stats>
@@ -155,8 +118,8 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         scratch = .allocate(capacity: 4 * LogGrid.binCount)
         scratch.initialize(repeating: 0, count: 4 * LogGrid.binCount)
         let segments = max(layout.segments.count, 1), chunkCount = max(chunks.count, 1)
-        segmentTables = .allocate(capacity: 2 * segments * UpdateStatisticsObserver.tableSize)
-        segmentTables.initialize(repeating: 0, count: 2 * segments * UpdateStatisticsObserver.tableSize)
+        segmentTables = .allocate(capacity: threads * segments * UpdateStatisticsObserver.tableSize)
+        segmentTables.initialize(repeating: 0, count: threads * segments * UpdateStatisticsObserver.tableSize)
         chunkStats = .allocate(capacity: chunkCount)
         chunkStats.initialize(repeating: .empty, count: chunkCount)
         chunkThread = .allocate(capacity: chunkCount)
@@ -165,12 +128,12 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         chunkSawParameters.initialize(repeating: false, count: chunkCount)
         segmentStats = .allocate(capacity: segments)
         segmentStats.initialize(repeating: .empty, count: segments)
-        tableStats = .allocate(capacity: 2 * segments)
-        tableStats.initialize(repeating: .empty, count: 2 * segments)
+        tableStats = .allocate(capacity: threads * segments)
+        tableStats.initialize(repeating: .empty, count: threads * segments)
         stepCounts = .allocate(capacity: LogGrid.binCount)
         stepCounts.initialize(repeating: 0, count: LogGrid.binCount)
         theta = FloatBuffer(count: layout.parameterCount)
-        selection = .allocate(capacity: 2 * StepChunks.size)
+        selection = .allocate(capacity: threads * StepChunks.size)
     }
 
     deinit {
@@ -196,7 +159,7 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         let segments = layout.segments.count
         let perWindowFixed = 2 * segments * (LogGrid.finiteBinCount * 8 + settings.reservoirSize * 4)
         let series = settings.windows.ranges.reduce(0) { $0 + 4 * 8 * $1.count }
-        let working = (1 + 2 * segments) * UpdateStatisticsObserver.tableSize * 4 + LogGrid.binCount * 8 + layout.parameterCount * 4 + 2 * StepChunks.size * 4
+        let working = (1 + threads * segments) * UpdateStatisticsObserver.tableSize * 4 + LogGrid.binCount * 8 + layout.parameterCount * 4 + threads * StepChunks.size * 4
         let replay = settings.windows.ranges.map {
             settings.quantiles.count * IntervalLadder.memoryBytes(parameterCount: layout.parameterCount, segmentCount: segments, windowLength: $0.count)
         }.max() ?? 0
@@ -242,7 +205,7 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
     }
 
     /// Counts the chunk's |Δθ| into this thread's tables for its segment, with the chunk's own statistics
-    /// (runs on two threads at once: writes only per-chunk and per-thread state).
+    /// (may run on several threads at once: writes only per-chunk and per-thread state).
     public func observeChunk(_ i: Int, _ c: StepChunk, thread: Int, update: UnsafePointer<Float>,
                              parameters: UnsafePointer<Float>?) {
         chunkStats[i] = .empty
@@ -264,7 +227,7 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         let w = currentWindow
         let segments = layout.segments.count
         for s in 0..<segments { segmentStats[s] = .empty }
-        for k in 0..<(2 * segments) { tableStats[k] = .empty }
+        for k in 0..<(threads * segments) { tableStats[k] = .empty }
         var sawParameters = false
         for (i, chunk) in chunks.enumerated() {
             segmentStats[chunk.segment].combine(chunkStats[i])
@@ -274,7 +237,7 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         var step = crit_abs_stats.empty
         records[w].updateHistograms.withUnsafeMutableBufferPointer { hists in
             for s in 0..<segments {
-                for thread in 0..<2 {
+                for thread in 0..<threads {
                     hists[s].absorbCounts(scratch: table(thread: thread, segment: s), touched: tableStats[thread * segments + s],
                                           alsoInto: stepCounts)
                 }
@@ -358,17 +321,17 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
         }
         activeReplay = (w, linear, ladders)
         // Flat blocks for the fused linear-histogram kernel.
-        let counts = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * scopeCount * bins)
-        counts.initialize(repeating: 0, count: 2 * scopeCount * bins)
+        let counts = UnsafeMutablePointer<UInt64>.allocate(capacity: threads * scopeCount * bins)
+        counts.initialize(repeating: 0, count: threads * scopeCount * bins)
         let perSegment = UpdateStatisticsObserver.scopesPerSegment
-        let countTable = UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>.allocate(capacity: 2 * segCount * perSegment)
+        let countTable = UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>.allocate(capacity: threads * segCount * perSegment)
         let binTable = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: segCount * perSegment)
         segmentScopeNumber = []
         for s in 0..<segCount {
             let member = scopes.indices.filter { scopes[$0].segments.contains(s) }.prefix(perSegment)
             segmentScopeNumber.append(member.count)
             for (k, i) in member.enumerated() {
-                for thread in 0..<2 {
+                for thread in 0..<threads {
                     countTable[(thread * segCount + s) * perSegment + k] = counts + (thread * scopeCount + i) * bins
                 }
                 binTable[s * perSegment + k] = linearTables[i]
@@ -399,7 +362,7 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
     }
 
     /// Bins the chunk's |Δθ| into the linear histograms of its scopes and records its large updates on
-    /// the ladders, into this thread's counts (runs on two threads at once; the ladders' last-event slots
+    /// the ladders, into this thread's counts (may run on several threads at once; the ladders' last-event slots
     /// are per parameter, so disjoint chunks never share one).
     public func observeReplayChunk(_ index: Int, _ c: StepChunk, thread: Int, update: UnsafePointer<Float>) {
         guard let replay = activeReplay else { return }

@@ -3,6 +3,7 @@ import CriticalityData
 import CriticalityEngine
 import CriticalityIO
 import CriticalityObservers
+import CriticalityRunDirectory
 import CriticalityRun
 import CriticalityStats
 import Foundation
@@ -64,8 +65,8 @@ public enum Figures {
             p.legendAtBottomLeft = true
             for (i, w) in run.windows.enumerated() {
                 let color = windowColors[i % windowColors.count]
-                guard let x = w.array(ccdf ? "update_\(scope)_logbin_edges.npy" : "update_\(scope)_logbin_centers.npy"),
-                      let y = w.array(ccdf ? "update_\(scope)_ccdf.npy" : "update_\(scope)_density.npy") else { continue }
+                guard let x = w.array(ccdf ? .logBinEdges(.update, scope: scope) : .logBinCenters(.update, scope: scope)),
+                      let y = w.array(ccdf ? .ccdf(.update, scope: scope) : .density(.update, scope: scope)) else { continue }
                 let xs = ccdf ? Array(x.dropLast()) : x
                 p.series.append(Series(x: xs, y: y, label: "steps \(w.range.lowerBound)–\(w.range.upperBound)", color: color, style: .markers(radius: 2.2)))
                 if let f = w.fits(scope: scope)?.update, let s = w.summary.scopes.first(where: { $0.scope == scope }),
@@ -99,7 +100,7 @@ public enum Figures {
         let panels = runs.map { run -> Panel in
             var p = Panel(title: "Update entropy — \(run.name)", xLabel: "step", yLabel: "H(|Δθ|) (nats)")
             for (i, w) in run.windows.enumerated() {
-                guard let s = w.array("series_step.npy"), let h = w.array("series_update_entropy.npy") else { continue }
+                guard let s = w.array(.seriesStep), let h = w.array(.seriesUpdateEntropy) else { continue }
                 let (x, y) = downsample(s, h, points: 300)
                 p.series.append(Series(x: x, y: y, label: "steps \(w.range.lowerBound)–\(w.range.upperBound)", color: windowColors[i % 4], style: .line(width: 1.2)))
             }
@@ -118,7 +119,7 @@ public enum Figures {
                           yLabel: "P(τ)", xScale: .log, yScale: .log)
             p.legendAtBottomLeft = true
             for (i, t) in w.summary.timing.enumerated() {
-                guard let counts = w.array("interval_q\(t.q)_\(scope)_counts.npy") else { continue }
+                guard let counts = w.array(.intervalCounts(quantile: t.q, scope: scope)) else { continue }
                 let total = counts.reduce(0, +)
                 guard total > 0 else { continue }
                 // log-binned probability per unit τ, for readability at large τ

@@ -3,6 +3,7 @@ import CriticalityData
 import CriticalityEngine
 import CriticalityIO
 import CriticalityObservers
+import CriticalityRunDirectory
 import CriticalityRun
 import CriticalityStats
 import Foundation

@@ -3,6 +3,7 @@ import CriticalityData
 import CriticalityEngine
 import CriticalityIO
 import CriticalityObservers
+import CriticalityRunDirectory
 import CriticalityRun
 import CriticalityStats
 import Foundation
@@ -17,7 +18,9 @@ public struct RunData: Sendable {
         public var fits: RunAnalysis.WindowFits?
 
         /// A 1-D array of this window's folder, or nil if missing.
-        public func array(_ name: String) -> [Double]? { try? Npy.readDoubles(path: path + "/" + name).values }
+        public func array(_ array: UpdateStatisticsArray) -> [Double]? {
+            try? Npy.readDoubles(path: UpdateWindowFolder(path).path(array)).values
+        }
         public func fits(scope: String) -> RunAnalysis.ScopeFits? { fits?.scopes.first { $0.scope == scope } }
     }
 
@@ -36,42 +39,49 @@ public struct RunData: Sendable {
     /// Reads `path`; a missing piece leaves its field empty (the figures then say there is no data).
     public init(path: String) throws {
         self.path = path
-        name = (path as NSString).lastPathComponent
-        manifest = try? FileOutput.readJSON(RunManifest.self, from: path + "/manifest.json")
-        if let text = try? String(contentsOfFile: path + "/metrics.csv", encoding: .utf8) {
-            for line in text.split(separator: "\n").dropFirst() {
-                let f = line.split(separator: ",", omittingEmptySubsequences: false)
-                guard f.count >= 6, let s = Double(f[0]), let l = Double(f[2]) else { continue }
-                steps.append(s); trainLoss.append(l)
-                if let a = Double(f[5]) { evalSteps.append(s + 1); testAccuracy.append(a) }
-            }
+        let run = RunDirectory(path)
+        name = run.name
+        let fm = FileManager.default
+        guard run.exists else {
+            throw CriticalityError(.fileNotFound, "\(path): neither \(run.manifest) nor \(run.updateStatistics.summary); is this a run directory?")
         }
-        let dir = path + "/observers/updates"
-        guard let summary = try? FileOutput.readJSON(UpdateStatisticsSummary.self, from: dir + "/summary.json") else {
-            if manifest == nil {
-                throw CriticalityError(.fileNotFound, "\(path): neither manifest.json nor observers/updates/summary.json; is this a run directory?")
-            }
+        if fm.fileExists(atPath: run.manifest) {
+            do { manifest = try RunManifest.read(run) } catch { problems.append(RunData.describe(error)) }
+        }
+        if fm.fileExists(atPath: run.metrics) {
+            do {
+                let m = try MetricsTable(path: run.metrics)
+                steps = m.steps; trainLoss = m.trainLoss; evalSteps = m.evaluationSteps; testAccuracy = m.testAccuracy
+            } catch { problems.append(RunData.describe(error)) }
+        }
+        let output = run.updateStatistics
+        guard fm.fileExists(atPath: output.summary) else { return }
+        let summary: UpdateStatisticsSummary
+        do { summary = try UpdateStatisticsSummary.read(output.summary) } catch {
+            problems.append(RunData.describe(error))
             return
         }
         var fits: RunAnalysis?
-        if FileManager.default.fileExists(atPath: dir + "/fits.json") {
-            let parses = FileManager.default.contents(atPath: dir + "/fits.json").flatMap { try? JSONSerialization.jsonObject(with: $0) } != nil
+        if fm.fileExists(atPath: output.fits) {
+            let parses = fm.contents(atPath: output.fits).flatMap { try? JSONSerialization.jsonObject(with: $0) } != nil
             if !parses {
-                problems.append("\(dir)/fits.json could not be read (not valid JSON); run `criticality analyze \(path)` again")
+                problems.append("\(output.fits) could not be read (not valid JSON); run `criticality analyze \(path)` again")
             } else if !RunAnalysis.isCurrent(run: path) {
-                problems.append("\(dir)/fits.json is missing its version or from an earlier fitting procedure; run `criticality analyze \(path)` (or `report` without --no-analyze)")
+                problems.append("\(output.fits) is missing its version or from an earlier fitting procedure; run `criticality analyze \(path)` (or `report` without --no-analyze)")
             } else {
-                do { fits = try FileOutput.readJSON(RunAnalysis.self, from: dir + "/fits.json") } catch {
-                    problems.append("\(dir)/fits.json could not be read (\((error as? CriticalityError)?.message ?? "\(error)")); run `criticality analyze \(path)` again")
+                do { fits = try FileOutput.readJSON(RunAnalysis.self, from: output.fits) } catch {
+                    problems.append("\(output.fits) could not be read (\(RunData.describe(error))); run `criticality analyze \(path)` again")
                 }
             }
         }
         windows = summary.windows.map { w in
-            Window(folder: w.folder, range: w.start..<w.end, path: dir + "/" + w.folder, summary: w,
+            Window(folder: w.folder, range: w.start..<w.end, path: output.window(w.folder).path, summary: w,
                    fits: fits?.windows.first { $0.folder == w.folder })
         }
         layers = summary.windows.first?.scopes.filter { $0.kind == "layer" }.map(\.scope) ?? []
     }
+
+    private static func describe(_ error: Error) -> String { (error as? CriticalityError)?.message ?? "\(error)" }
 
     /// An in-memory run (for tests and for callers that already hold the pieces).
     public init(name: String, manifest: RunManifest? = nil, windows: [Window] = []) {

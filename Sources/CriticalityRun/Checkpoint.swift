@@ -4,6 +4,7 @@ import CriticalityData
 import CriticalityEngine
 import CriticalityIO
 import CriticalityObservers
+import CriticalityRunDirectory
 import CriticalityStats
 import Foundation
 
@@ -14,6 +15,8 @@ import Foundation
 /// It is written into `checkpoint.tmp/` and swapped in by renames, so a crash at any moment leaves
 /// either the old or the new checkpoint complete (`checkpoint.old/` is used if the swap was cut short).
 public struct CheckpointState: Codable, Equatable, Sendable {
+    /// The layout version (`SchemaVersion`); nil in checkpoints written before 2026-12-01 (version 1).
+    public var schemaVersion: Int? = SchemaVersion.current
     /// Number of updates applied (the next step index).
     public var step: Int
     public var samplerEpoch: Int
@@ -53,47 +56,43 @@ public func crc32(of data: Data) -> UInt32 {
 }
 
 public enum Checkpoint {
-    public static let folder = "checkpoint"
-
-    /// Writes a checkpoint as `run/folder` (temporary name, then renames).
-    public static func write(run: String, folder: String, state: CheckpointState, parameters: FloatBuffer,
+    /// Writes a checkpoint as `folder` (into its temporary name, then renames).
+    public static func write(to folder: CheckpointFolder, state: CheckpointState, parameters: FloatBuffer,
                              buffers: [FloatBuffer] = [], optimizer: Optimizer, observers: [TrainingObserver]) throws {
         var state = state
         let fm = FileManager.default
-        let tmp = run + "/" + folder + ".tmp"
-        let final = run + "/" + folder
-        let old = run + "/" + folder + ".old"
-        try? fm.removeItem(atPath: tmp)
-        try FileOutput.writeNpy(UnsafeBufferPointer(parameters.buffer), to: tmp + "/parameters.npy")
+        let tmp = folder.temporary, old = folder.previous
+        try? fm.removeItem(atPath: tmp.path)
+        try FileOutput.writeNpy(UnsafeBufferPointer(parameters.buffer), to: tmp.parameters)
         for (i, s) in optimizer.state.enumerated() {
-            try FileOutput.writeNpy(UnsafeBufferPointer(s.buffer), to: tmp + "/optimizer_state_\(i).npy")
+            try FileOutput.writeNpy(UnsafeBufferPointer(s.buffer), to: tmp.optimizerState(i))
         }
-        if !buffers.isEmpty { try FileOutput.writeNpy(buffers.flatMap(\.array), to: tmp + "/buffers.npy") }
+        if !buffers.isEmpty { try FileOutput.writeNpy(buffers.flatMap(\.array), to: tmp.buffers) }
         for o in observers {
-            let dir = tmp + "/observers/" + o.name
+            let dir = tmp.observer(o.name)
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try o.saveState(to: dir)
         }
-        state.files = try checks(of: tmp)
-        try FileOutput.writeJSON(state, to: tmp + "/state.json")
-        try? fm.removeItem(atPath: old)
-        if fm.fileExists(atPath: final) { try fm.moveItem(atPath: final, toPath: old) }
-        try fm.moveItem(atPath: tmp, toPath: final)
-        try? fm.removeItem(atPath: old)
+        state.files = try checks(of: tmp.path)
+        state.schemaVersion = SchemaVersion.current
+        try FileOutput.writeJSON(state, to: tmp.state)
+        try? fm.removeItem(atPath: old.path)
+        if fm.fileExists(atPath: folder.path) { try fm.moveItem(atPath: folder.path, toPath: old.path) }
+        try fm.moveItem(atPath: tmp.path, toPath: folder.path)
+        try? fm.removeItem(atPath: old.path)
     }
 
-    /// The folder of the newest complete checkpoint of `run`.
-    public static func latest(run: String) throws -> String {
-        let fm = FileManager.default
-        for name in [folder, folder + ".old"] {
-            let p = run + "/" + name
-            if fm.fileExists(atPath: p + "/state.json") { return p }
+    /// The newest complete checkpoint of `run`: `checkpoint/`, or `checkpoint.old/` when a swap was cut short.
+    public static func latest(run: RunDirectory) throws -> CheckpointFolder {
+        for c in [run.checkpoint, run.previousCheckpoint] where FileManager.default.fileExists(atPath: c.state) {
+            return c
         }
-        throw CriticalityError(.fileNotFound, "\(run): no checkpoint to resume from (checkpoint/state.json is missing); start the run again with `criticality train --force`")
+        throw CriticalityError(.fileNotFound, "\(run.path): no checkpoint to resume from (\(run.checkpoint.state) is missing); start the run again with `criticality train --force`")
     }
 
-    public static func readState(_ dir: String) throws -> CheckpointState {
-        try FileOutput.readJSON(CheckpointState.self, from: dir + "/state.json")
+    /// A checkpoint's `state.json`, refused if of a schema this build does not know.
+    public static func readState(_ folder: CheckpointFolder) throws -> CheckpointState {
+        try SchemaVersion.readJSON(CheckpointState.self, from: folder.state, document: "a checkpoint state")
     }
 
     /// Size and CRC-32 of every regular file below `dir` (relative paths).
@@ -102,7 +101,7 @@ public enum Checkpoint {
         for relative in (FileManager.default.enumerator(atPath: dir)?.allObjects as? [String] ?? []).sorted() {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir + "/" + relative, isDirectory: &isDir), !isDir.boolValue,
-                  relative != "state.json" else { continue }
+                  relative != CheckpointFolder.stateFileName else { continue }
             guard let data = FileManager.default.contents(atPath: dir + "/" + relative) else {
                 throw CriticalityError(.io, "\(dir)/\(relative): cannot read back the checkpoint file just written")
             }
@@ -113,7 +112,8 @@ public enum Checkpoint {
 
     /// Checks every file a checkpoint lists against its recorded size and CRC-32 (older checkpoints
     /// without the list pass). A bit flip, a truncation or a missing file is named.
-    public static func verify(_ dir: String, state: CheckpointState) throws {
+    public static func verify(_ folder: CheckpointFolder, state: CheckpointState) throws {
+        let dir = folder.path
         guard let files = state.files else { return }
         for (relative, check) in files.sorted(by: { $0.key < $1.key }) {
             guard let data = FileManager.default.contents(atPath: dir + "/" + relative) else {
@@ -126,30 +126,30 @@ public enum Checkpoint {
     }
 
     /// Loads θ and optimizer state from checkpoint folder `dir` into the given buffers.
-    public static func restore(from dir: String, parameters: FloatBuffer, buffers: [FloatBuffer] = [], optimizer: Optimizer,
+    public static func restore(from folder: CheckpointFolder, parameters: FloatBuffer, buffers: [FloatBuffer] = [], optimizer: Optimizer,
                                observers: [TrainingObserver]) throws {
-        try verify(dir, state: try readState(dir))
+        try verify(folder, state: try readState(folder))
         if !buffers.isEmpty {
-            let (v, _) = try Npy.readFloats(path: dir + "/buffers.npy")
+            let (v, _) = try Npy.readFloats(path: folder.buffers)
             guard v.count == buffers.reduce(0, { $0 + $1.count }) else {
-                throw CriticalityError(.corruptFile, "\(dir)/buffers.npy has \(v.count) values, the model's buffers hold \(buffers.reduce(0) { $0 + $1.count })")
+                throw CriticalityError(.corruptFile, "\(folder.buffers) has \(v.count) values, the model's buffers hold \(buffers.reduce(0) { $0 + $1.count })")
             }
             var o = 0
             for b in buffers { for i in 0..<b.count { b[i] = v[o + i] }; o += b.count }
         }
-        let (theta, _) = try Npy.readFloats(path: dir + "/parameters.npy")
+        let (theta, _) = try Npy.readFloats(path: folder.parameters)
         guard theta.count == parameters.count else {
-            throw CriticalityError(.corruptFile, "\(dir)/parameters.npy holds \(theta.count) parameters but the model has \(parameters.count)")
+            throw CriticalityError(.corruptFile, "\(folder.parameters) holds \(theta.count) parameters but the model has \(parameters.count)")
         }
         theta.withUnsafeBufferPointer { parameters.pointer.update(from: $0.baseAddress!, count: theta.count) }
         for (i, s) in optimizer.state.enumerated() {
-            let (v, _) = try Npy.readFloats(path: dir + "/optimizer_state_\(i).npy")
+            let (v, _) = try Npy.readFloats(path: folder.optimizerState(i))
             guard v.count == s.count else {
-                throw CriticalityError(.corruptFile, "\(dir)/optimizer_state_\(i).npy has \(v.count) values, expected \(s.count)")
+                throw CriticalityError(.corruptFile, "\(folder.optimizerState(i)) has \(v.count) values, expected \(s.count)")
             }
             v.withUnsafeBufferPointer { s.pointer.update(from: $0.baseAddress!, count: v.count) }
         }
-        for o in observers { try o.restoreState(from: dir + "/observers/" + o.name) }
+        for o in observers { try o.restoreState(from: folder.observer(o.name)) }
     }
 }
 
@@ -159,5 +159,6 @@ extension CheckpointState {
         case optimizerStepCount = "optimizer_step_count", metricsBytes = "metrics_bytes"
         case lastTestLoss = "last_test_loss", lastTestAccuracy = "last_test_accuracy", lastTrainLoss = "last_train_loss"
         case trainingSeconds = "training_seconds", wallSeconds = "wall_seconds", files, configCRC32 = "config_crc32"
+        case schemaVersion = "schema_version"
     }
 }

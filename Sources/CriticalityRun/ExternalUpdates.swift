@@ -3,6 +3,7 @@ import CriticalityData
 import CriticalityEngine
 import CriticalityIO
 import CriticalityObservers
+import CriticalityRunDirectory
 import CriticalityStats
 import Foundation
 
@@ -31,7 +32,7 @@ public enum ExternalUpdates {
         } else if let m = try? JSONDecoder().decode(Manifest.self, from: data) {
             entries = m.layout
         } else {
-            throw CriticalityError(.invalidArgument, "--layout \(path): expected a JSON array of {\"layer\", \"kind\", \"shape\"} objects (or a manifest.json)")
+            throw CriticalityError(.invalidArgument, "--layout \(path): expected a JSON array of {\"layer\", \"kind\", \"shape\"} objects (or a run manifest)")
         }
         let layout = try ParameterLayout.checked(entries.map { ($0.layer, $0.kind, $0.shape) }, source: "--layout \(path)")
         guard layout.parameterCount == parameterCount else {
@@ -76,7 +77,7 @@ public enum ExternalUpdates {
             }
             try observer.endReplay(of: w)
         }
-        let dir = out + "/observers/" + observer.name
+        let dir = RunDirectory(out).observer(observer.name)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return try observer.finish(into: dir, finalParameters: nil)
     }

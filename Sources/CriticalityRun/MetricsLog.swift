@@ -3,6 +3,7 @@ import CriticalityData
 import CriticalityEngine
 import CriticalityIO
 import CriticalityObservers
+import CriticalityRunDirectory
 import CriticalityStats
 import Foundation
 
@@ -17,7 +18,7 @@ import Foundation
 /// length at each checkpoint is saved with it; `resume` truncates the file back to that length, which
 /// makes a resumed file identical to an uninterrupted one even after `kill -9`.
 public final class MetricsLog {
-    public static let header = "step,epoch,train_loss,train_batch_accuracy,test_loss,test_accuracy\n"
+    public static let header = MetricsTable.columns.joined(separator: ",") + "\n"
     public let path: String
     private var steps: [Int]
     private var epochs: [Int]

@@ -3,6 +3,7 @@ import CriticalityData
 import CriticalityEngine
 import CriticalityIO
 import CriticalityObservers
+import CriticalityRunDirectory
 import CriticalityStats
 import Foundation
 
@@ -45,7 +46,7 @@ public struct RunAnalysis: Codable, Sendable {
     /// Whether `run` has a fits.json written by the current fitting procedure.
     public static func isCurrent(run: String) -> Bool {
         struct Version: Decodable { var fits_version: Int? }
-        let path = run + "/observers/updates/fits.json"
+        let path = RunDirectory(run).updateStatistics.fits
         guard let data = FileManager.default.contents(atPath: path),
               let v = try? JSONDecoder().decode(Version.self, from: data) else { return false }
         return v.fits_version == currentVersion
@@ -54,11 +55,11 @@ public struct RunAnalysis: Codable, Sendable {
     /// Fits everything; `progress` gets a line per scope.
     public static func analyze(run: String, options: TailFitOptions, intervalCandidates: Int = 50,
                                progress: ((String) -> Void)? = nil) throws -> RunAnalysis {
-        let dir = run + "/observers/updates"
-        let summary = try FileOutput.readJSON(UpdateStatisticsSummary.self, from: dir + "/summary.json")
+        let output = RunDirectory(run).updateStatistics
+        let summary = try UpdateStatisticsSummary.read(output.summary)
         var windows: [WindowFits] = []
         for w in summary.windows {
-            let folder = dir + "/" + w.folder
+            let folder = output.window(w.folder)
             var scopes: [ScopeFits] = []
             for s in w.scopes {
                 var problems: [String] = []
@@ -70,10 +71,10 @@ public struct RunAnalysis: Codable, Sendable {
                     }
                     return nil
                 }
-                func continuous(_ kind: String, expected: Bool) throws -> TailFitReport? {
-                    let sample = folder + "/\(kind)_\(s.scope)_reservoir.npy"
+                func continuous(_ kind: MagnitudeKind, expected: Bool) throws -> TailFitReport? {
+                    let sample = folder.path(.sample(kind, scope: s.scope))
                     guard FileManager.default.fileExists(atPath: sample) else {
-                        if expected { throw CriticalityError(.fileNotFound, "\(sample) is missing (summary.json lists this scope); the run directory is damaged") }
+                        if expected { throw CriticalityError(.fileNotFound, "\(sample) is missing (the summary lists this scope); the run directory is damaged") }
                         return nil
                     }
                     let values = try Npy.readDoubles(path: sample).values
@@ -81,7 +82,7 @@ public struct RunAnalysis: Codable, Sendable {
                         throw CriticalityError(.invalidArgument, "fewer than 10 positive values in \(sample): not fitted")
                     }
                     var report = try TailFit.fit(values, options: options, source: sample)
-                    let xb = folder + "/\(kind)_\(s.scope)_xbins.npy", nm = folder + "/\(kind)_\(s.scope)_nums.npy"
+                    let xb = folder.path(.linearCenters(kind, scope: s.scope)), nm = folder.path(.linearProbabilities(kind, scope: s.scope))
                     if FileManager.default.fileExists(atPath: xb) {
                         let x = try Npy.readDoubles(path: xb).values, p = try Npy.readDoubles(path: nm).values
                         let nonzero = zip(x, p).filter { $0.0 > 0 && $0.1 > 0 }.count
@@ -91,10 +92,10 @@ public struct RunAnalysis: Codable, Sendable {
                 }
                 var intervals: [IntervalFit] = []
                 for t in w.timing {
-                    let path = folder + "/interval_q\(t.q)_\(s.scope)_counts.npy"
+                    let path = folder.path(.intervalCounts(quantile: t.q, scope: s.scope))
                     let fit: IntervalFit? = attempt("intervals q = \(t.q)") {
                         guard FileManager.default.fileExists(atPath: path) else {
-                            throw CriticalityError(.fileNotFound, "\(path) is missing (summary.json lists q = \(t.q)); the run directory is damaged")
+                            throw CriticalityError(.fileNotFound, "\(path) is missing (the summary lists q = \(t.q)); the run directory is damaged")
                         }
                         let counts = try Npy.readDoubles(path: path).values
                         guard counts.filter({ $0 > 0 }).count >= 2 else {
@@ -109,8 +110,8 @@ public struct RunAnalysis: Codable, Sendable {
                     }
                     if let fit { intervals.append(fit) }
                 }
-                let update = attempt("|Δθ|") { try continuous("update", expected: s.update.count > s.update.zeros) }
-                let parameter = attempt("|θ|") { try continuous("param", expected: (s.parameter?.count ?? 0) > (s.parameter?.zeros ?? 0)) }
+                let update = attempt("|Δθ|") { try continuous(.update, expected: s.update.count > s.update.zeros) }
+                let parameter = attempt("|θ|") { try continuous(.parameter, expected: (s.parameter?.count ?? 0) > (s.parameter?.zeros ?? 0)) }
                 scopes.append(ScopeFits(scope: s.scope, update: update ?? nil, parameter: parameter ?? nil, intervals: intervals,
                                         problems: problems.isEmpty ? nil : problems))
                 progress?("\(w.folder) \(s.scope)" + problems.map { "\n  not fitted — \($0)" }.joined())
@@ -118,7 +119,7 @@ public struct RunAnalysis: Codable, Sendable {
             windows.append(WindowFits(folder: w.folder, start: w.start, end: w.end, scopes: scopes))
         }
         let result = RunAnalysis(fitsVersion: currentVersion, run: run, windows: windows)
-        try FileOutput.writeJSON(result, to: dir + "/fits.json")
+        try FileOutput.writeJSON(result, to: output.fits)
         return result
     }
 }

@@ -3,6 +3,7 @@ import CriticalityData
 import CriticalityEngine
 import CriticalityIO
 import CriticalityObservers
+import CriticalityRunDirectory
 import CriticalityStats
 import Foundation
 
@@ -35,6 +36,8 @@ public struct RunManifest: Codable, Sendable {
 
     public static let criticalityVersion = "0.1.0"
 
+    /// The layout version (`SchemaVersion`); nil in manifests written before 2026-12-01 (version 1).
+    public var schemaVersion: Int? = SchemaVersion.current
     /// "running", "complete" or "incomplete".
     public var status: String
     public var incompleteReason: String?
@@ -63,9 +66,23 @@ public struct RunManifest: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case status, incompleteReason = "incomplete_reason", config, seed, totalSteps = "total_steps"
+        case schemaVersion = "schema_version", status, incompleteReason = "incomplete_reason", config, seed, totalSteps = "total_steps"
         case stepsCompleted = "steps_completed", parameterCount = "parameter_count", layout, dataset, versions
         case command, created, timing, final, observers, outputs
+    }
+}
+
+extension RunManifest {
+    /// Reads the manifest of `run`, refusing one of a schema this build does not know.
+    public static func read(_ run: RunDirectory) throws -> RunManifest {
+        try SchemaVersion.readJSON(RunManifest.self, from: run.manifest, document: "a run manifest")
+    }
+
+    /// Writes the manifest of `run` (atomically, with the current schema version).
+    public func write(to run: RunDirectory) throws {
+        var m = self
+        m.schemaVersion = SchemaVersion.current
+        try FileOutput.writeJSON(m, to: run.manifest)
     }
 }
 

@@ -10,6 +10,7 @@ import XCTest
 @testable import CriticalityObservers
 @testable import CriticalityReport
 @testable import CriticalityRun
+@testable import CriticalityRunDirectory
 @testable import CriticalityStats
 
 /// The caller + worker pair that BLAS and the trainer's fused pass share (`crit_pair`).

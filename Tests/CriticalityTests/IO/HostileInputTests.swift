@@ -8,6 +8,7 @@ import XCTest
 @testable import CriticalityObservers
 @testable import CriticalityReport
 @testable import CriticalityRun
+@testable import CriticalityRunDirectory
 @testable import CriticalityStats
 
 /// Issue 12's inputs against the file readers: each test builds the hostile input and asserts a clean,

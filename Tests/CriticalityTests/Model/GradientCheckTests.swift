@@ -7,6 +7,7 @@ import XCTest
 @testable import CriticalityObservers
 @testable import CriticalityReport
 @testable import CriticalityRun
+@testable import CriticalityRunDirectory
 @testable import CriticalityStats
 
 /// Finite-difference checks of every layer, activation and loss: the analytic ∂L/∂θ and ∂L/∂x from

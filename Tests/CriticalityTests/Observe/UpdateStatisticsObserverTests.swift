@@ -8,6 +8,7 @@ import XCTest
 @testable import CriticalityObservers
 @testable import CriticalityReport
 @testable import CriticalityRun
+@testable import CriticalityRunDirectory
 @testable import CriticalityStats
 
 /// Records every update (for comparing live runs with `analyze-updates`); takes chunks so that the

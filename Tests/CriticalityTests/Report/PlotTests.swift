@@ -8,6 +8,7 @@ import XCTest
 @testable import CriticalityObservers
 @testable import CriticalityReport
 @testable import CriticalityRun
+@testable import CriticalityRunDirectory
 @testable import CriticalityStats
 
 /// Golden-file tests of the SVG primitives. Regenerate the golden files after an intended change with

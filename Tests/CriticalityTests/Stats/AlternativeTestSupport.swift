@@ -7,6 +7,7 @@ import Foundation
 @testable import CriticalityObservers
 @testable import CriticalityReport
 @testable import CriticalityRun
+@testable import CriticalityRunDirectory
 @testable import CriticalityStats
 
 /// Samples with known parameters for the comparison tests, and brute-force maximum likelihoods that

@@ -7,6 +7,7 @@ import XCTest
 @testable import CriticalityObservers
 @testable import CriticalityReport
 @testable import CriticalityRun
+@testable import CriticalityRunDirectory
 @testable import CriticalityStats
 
 /// The alternatives and Vuong's sequential test on continuous tails (issue 11): parameters recovered

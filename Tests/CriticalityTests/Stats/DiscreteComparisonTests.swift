@@ -7,6 +7,7 @@ import XCTest
 @testable import CriticalityObservers
 @testable import CriticalityReport
 @testable import CriticalityRun
+@testable import CriticalityRunDirectory
 @testable import CriticalityStats
 
 /// Discrete comparisons (interval histograms): normalizers against plain summation and Hurwitz ζ,

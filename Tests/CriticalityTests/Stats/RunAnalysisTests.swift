@@ -7,6 +7,7 @@ import XCTest
 @testable import CriticalityObservers
 @testable import CriticalityReport
 @testable import CriticalityRun
+@testable import CriticalityRunDirectory
 @testable import CriticalityStats
 
 /// `analyze` on a short real run: every comparison it writes obeys the invariants of the procedure,

@@ -8,6 +8,7 @@ import XCTest
 @testable import CriticalityObservers
 @testable import CriticalityReport
 @testable import CriticalityRun
+@testable import CriticalityRunDirectory
 @testable import CriticalityStats
 
 /// Issue 12 at the level of a run: configuration checks shared by `train`, YAML and `resume`; data
@@ -76,7 +77,7 @@ final class RunIntegrityTests: XCTestCase {
         // a model far beyond this machine's memory is refused with the size, before allocation
         var wide = try config()
         wide.model = try ModelSpec(model: "mlp", widths: [784, 2_000_000_000, 10])
-        assertThrowsMessage(["GiB", "--widths"]) { _ = try Trainer(config: wide, data: data, runPath: temporaryDirectory(self)) }
+        assertThrowsMessage(["GiB", "smaller layer widths"]) { _ = try Trainer(config: wide, data: data, runPath: temporaryDirectory(self)) }
     }
 
     /// `resume` refuses a manifest whose configuration is not the checkpoint's (`updates: null`,
@@ -120,7 +121,7 @@ final class RunIntegrityTests: XCTestCase {
             t.shouldStop = { [unowned t] in t.step == 25 }
             _ = try t.run()
         }
-        let state = try Checkpoint.readState(run + "/checkpoint")
+        let state = try Checkpoint.readState(RunDirectory(run).checkpoint)
         XCTAssertEqual(Set(state.files?.keys.map { $0 } ?? []), ["parameters.npy", "observers/sum/state.npy"])
         // flip one bit of θ
         let p = run + "/checkpoint/parameters.npy"
@@ -171,9 +172,9 @@ final class RunIntegrityTests: XCTestCase {
     /// `--force` never deletes a run another process is writing (item 8).
     func testForceRefusesARunInUse() throws {
         let run = temporaryDirectory(self)
-        let holder = try RunDirectory.prepare(run, force: false)
+        let holder = try RunDirectory(run).prepare(replace: false)
         try FileOutput.write("x", to: run + "/metrics.csv")
-        assertThrowsMessage(["in use by another criticality process", "pid \(getpid())"]) { _ = try RunDirectory.prepare(run, force: true) }
+        assertThrowsMessage(["in use by another criticality process", "pid \(getpid())"]) { _ = try RunDirectory(run).prepare(replace: true) }
         XCTAssertTrue(RunLock.isHeld(run: run))
         withExtendedLifetime(holder) {}
         XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/metrics.csv"))

@@ -8,6 +8,7 @@ import XCTest
 @testable import CriticalityObservers
 @testable import CriticalityReport
 @testable import CriticalityRun
+@testable import CriticalityRunDirectory
 @testable import CriticalityStats
 
 /// An observer with real streaming state (Σ|Δθ| per segment, step count), used to check that observer
@@ -123,7 +124,7 @@ final class TrainerTests: XCTestCase {
         let m = try FileOutput.readJSON(RunManifest.self, from: run + "/manifest.json")
         XCTAssertEqual(m.status, "incomplete")
         XCTAssertTrue(m.incompleteReason?.contains("criticality resume") ?? false)
-        XCTAssertEqual(try Checkpoint.readState(run + "/checkpoint").step, 63)
+        XCTAssertEqual(try Checkpoint.readState(RunDirectory(run).checkpoint).step, 63)
         try Trainer(config: config(steps: 100), data: data, runPath: run, observers: [SumObserver()], resume: true).run()
         assertSameOutputs(full, run)
     }
@@ -133,7 +134,7 @@ final class TrainerTests: XCTestCase {
         var c = try config(steps: 200, lr: 1e9)
         c.checkpointEvery = 1
         let t = try Trainer(config: c, data: data, runPath: run)
-        assertThrowsMessage(["stopped at step", "lower --lr"]) { try t.run() }
+        assertThrowsMessage(["stopped at step", "lower the learning rate"]) { try t.run() }
         let m = try FileOutput.readJSON(RunManifest.self, from: run + "/manifest.json")
         XCTAssertEqual(m.status, "incomplete")
         XCTAssertTrue(m.incompleteReason?.contains("step \(t.step)") ?? false)

@@ -1,0 +1,177 @@
+import CriticalityCore
+import CriticalityData
+import Foundation
+
+/// One step of training on one flat parameter buffer, top to bottom (Methods: SGD on mini-batches):
+///
+///     batch   ← next seeded mini-batch                        (`sampler`)
+///     z       ← forward(θ_t, batch);   L, ∂L/∂z ← loss(z, labels)
+///     ∂L/∂θ   ← backward(∂L/∂z)
+///     Δθ_t    ← optimizer(∂L/∂θ)       ┐
+///     chunked observers see Δθ_t, θ_t  ├ the fused elementwise pass (`ElementwisePass`)
+///     θ_{t+1} ← θ_t + Δθ_t             ┘ (after the plain observers when any is active)
+///     check L and Δθ_t are finite; plain observers see (t, L, Δθ_t, θ_t)
+///
+/// It owns the network, loss, optimizer and buffers, and allocates nothing per step. It knows nothing
+/// of run directories: the trainer (CriticalityRun) drives it, checkpoints it and writes the outputs.
+public final class TrainingStep {
+    public let network: Network
+    public let loss: Loss
+    public let optimizer: Optimizer
+    /// Δθ of the current step, in the parameter layout.
+    public let update: FloatBuffer
+    public let batchSize: Int
+    /// Where the next mini-batch comes from (restored from a checkpoint by the trainer).
+    public var sampler: BatchSampler
+    public let data: DatasetPair
+    public let pass: ElementwisePass
+    private let batchInput: FloatBuffer
+    private var batchLabels: [Int32]
+    private let evaluationBatch: Int
+
+    /// What a step measured.
+    public struct Result {
+        public var epoch: Int
+        /// Mini-batch loss at θ_t.
+        public var loss: Double
+        public var batchAccuracy: Double
+    }
+
+    /// Observers of a pass, split once (not per step) into those that take chunks and the others.
+    public final class Observers {
+        public let chunked: [ChunkedTrainingObserver]
+        public let plain: [TrainingObserver]
+        /// Per chunked observer: whether it wanted the current step (`beginStep`), for its `endStep`.
+        fileprivate var wants: [Bool]
+        public init(_ all: [TrainingObserver]) {
+            chunked = all.compactMap { $0 as? ChunkedTrainingObserver }
+            plain = all.filter { !($0 is ChunkedTrainingObserver) }
+            wants = [Bool](repeating: false, count: chunked.count)
+        }
+        public var count: Int { chunked.count + plain.count }
+    }
+
+    /// A step is refused because a value is not finite; `what` says which.
+    public struct NonFinite: Error {
+        public var what: String
+        public var epoch: Int
+    }
+
+    /// Builds the model of `config` for `data` (refusing one that would not fit in memory), on a pass of
+    /// `passThreads` threads (2: the shared worker pair, which must be BLAS's too; 1: the caller alone).
+    /// Observers, made once the layout is known, need room in the pass (`pass.reserve`).
+    public init(config: TrainConfig, data: DatasetPair, passThreads: Int) throws {
+        precondition((1...ElementwisePass.maximumThreads).contains(passThreads))
+        self.data = data
+        batchSize = config.batchSize.resolved(datasetSize: data.train.count)
+        evaluationBatch = min(max(batchSize, 256), data.test.count)
+        let maxBatch = max(batchSize, evaluationBatch)
+        try TrainingStep.checkMemory(config: config, data: data, maxBatch: maxBatch)
+        network = try config.model.makeNetwork(sampleShape: data.train.sampleShape, classCount: data.train.classCount,
+                                               maxBatch: maxBatch)
+        loss = Loss(kind: config.loss, classCount: data.train.classCount, maxBatch: maxBatch)
+        optimizer = Optimizer(settings: config.optimizer, parameterCount: network.layout.parameterCount)
+        update = FloatBuffer(count: network.layout.parameterCount)
+        batchInput = FloatBuffer(count: maxBatch * data.train.featureCount)
+        batchLabels = [Int32](repeating: 0, count: maxBatch)
+        sampler = BatchSampler(datasetSize: data.train.count, batchSize: batchSize, seed: config.seed)
+        pass = ElementwisePass(layout: network.layout, optimizer: optimizer, update: update, parameters: network.parameters,
+                               gradients: network.gradients, pair: passThreads == 2 ? WorkerPair.shared : WorkerPair(withWorker: false),
+                               observerCapacity: 0)
+    }
+
+    /// Step t: trains on the next mini-batch and shows the update to `observers` — in the first pass
+    /// (`replay` false: chunked observers that want step t, every plain one through `observe`) or in a
+    /// window's replay (chunked ones through their replay chunks, plain ones through `observeReplay`).
+    /// Throws `NonFinite` before θ changes when L or Δθ_t is not finite.
+    @inline(__always)
+    public func run(step t: Int, observers: Observers, replay: Bool) throws -> Result {
+        let (epoch, indices) = sampler.nextBatch()
+        let b = indices.count
+        let d = data.train.featureCount
+        let x = batchInput.pointer
+        data.train.inputs.withUnsafeBufferPointer { src in
+            var r = 0
+            for i in indices {
+                (x + r * d).update(from: src.baseAddress! + Int(i) * d, count: d)
+                batchLabels[r] = data.train.labels[Int(i)]
+                r += 1
+            }
+        }
+        let logits = network.forward(x, batch: b, training: true)
+        var correct = 0
+        let l = batchLabels.withUnsafeBufferPointer {
+            loss.evaluate(logits: logits, labels: $0.baseAddress!, batch: b, computeGradient: true, correct: &correct)
+        }
+        guard l.isFinite else { throw NonFinite(what: "the training loss is \(l)", epoch: epoch) }
+        network.backward(loss.gradient.pointer, batch: b)
+        optimizer.beginStep()
+
+        for (k, o) in observers.chunked.enumerated() {
+            if replay {
+                o.beginReplayStep(step: t)
+                pass.activate(o)
+            } else {
+                observers.wants[k] = o.beginStep(step: t)
+                if observers.wants[k] { pass.activate(o) }
+            }
+        }
+        let deferApply = !observers.plain.isEmpty  // plain observers see θ_t after the pass
+        let u = update.pointer, theta = network.parameters.pointer
+        var sq = pass.run(replay: replay, apply: !deferApply)
+        if !sq.isFinite {  // Float32 partial sums overflow beyond ~1.8·10¹⁹; only a NaN or Inf is an error
+            guard VectorMath.allFinite(u, count: update.count) else {
+                throw NonFinite(what: "the update Δθ contains a non-finite value", epoch: epoch)
+            }
+            sq = VectorMath.sumOfSquaresInDouble(u, count: update.count)
+        }
+        let context = StepContext(step: t, epoch: epoch, loss: l, updateSquaredNorm: sq, update: u,
+                                  parameters: deferApply ? UnsafePointer(theta) : nil, layout: network.layout)
+        if !replay { for (k, o) in observers.chunked.enumerated() where observers.wants[k] { o.endStep(context) } }
+        if deferApply {
+            if replay {
+                for o in observers.plain { try o.observeReplay(context) }
+            } else {
+                for o in observers.plain { o.observe(context) }
+            }
+            VectorMath.add(u, into: theta, count: update.count)
+        }
+        return Result(epoch: epoch, loss: l, batchAccuracy: Double(correct) / Double(b))
+    }
+
+    /// Mean loss and accuracy over the whole of `set`, in chunks of max(batch size, 256) samples.
+    public func evaluate(_ set: Dataset) -> (loss: Double, accuracy: Double) {
+        var totalLoss = 0.0, totalCorrect = 0
+        let d = set.featureCount
+        var start = 0
+        set.inputs.withUnsafeBufferPointer { xs in
+            set.labels.withUnsafeBufferPointer { ys in
+                while start < set.count {
+                    let b = min(evaluationBatch, set.count - start)
+                    let logits = network.forward(xs.baseAddress! + start * d, batch: b, training: false)
+                    var correct = 0
+                    let l = loss.evaluate(logits: logits, labels: ys.baseAddress! + start, batch: b,
+                                          computeGradient: false, correct: &correct)
+                    totalLoss += l * Double(b)
+                    totalCorrect += correct
+                    start += b
+                }
+            }
+        }
+        return (totalLoss / Double(set.count), Double(totalCorrect) / Double(set.count))
+    }
+
+    /// Refuses a model whose buffers would not fit in this machine's memory, before allocating them:
+    /// θ, ∂L/∂θ, Δθ and the optimizer's state (4 bytes per parameter each) and the batch's activations
+    /// and their gradients.
+    public static func checkMemory(config: TrainConfig, data: DatasetPair, maxBatch: Int) throws {
+        let size = try config.model.size(sampleShape: data.train.sampleShape, classCount: data.train.classCount)
+        let slots: Double = [OptimizerKind.sgd: 0, .adam: 2][config.optimizer.kind] ?? 1
+        let bytes = 4 * Double(size.parameters) * (3 + slots) + 4 * 2 * Double(maxBatch) * Double(size.activationsPerSample)
+        let available = Double(ProcessInfo.processInfo.physicalMemory)
+        guard bytes < 0.8 * available else {
+            throw CriticalityError(.invalidArgument, String(format: "model %@ has %.3g parameters and needs about %.1f GiB for θ, gradients, updates, optimizer state and activations; this machine has %.1f GiB. Use smaller layer widths or a smaller batch size",
+                                                            config.model.model, Double(size.parameters), bytes / 1_073_741_824, available / 1_073_741_824))
+        }
+    }
+}
