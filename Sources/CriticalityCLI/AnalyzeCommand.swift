@@ -9,21 +9,18 @@ struct AnalyzeCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("Run directory (from `train` or `analyze-updates`).", valueName: "run"))
     var runDirectory: String
-    @Option(help: "Alternatives to compare on each tail, or 'none'.")
-    var compare: String = "exponential,lognormal,truncated-power-law,stretched-exponential"
-    @Option(help: "Bootstrap replicates per continuous fit (0: none).")
-    var bootstrap: Int = 0
+    @OptionGroup var comparison: ComparisonOptions
     @Option(help: "x_min candidates for the interval (discrete) fits, evenly spaced.")
     var intervalCandidates: Int = 50
-    @Option(help: "Seed of the bootstraps.")
-    var seed: UInt64 = 1
+
+    func validate() throws {
+        if intervalCandidates < 1 { throw ValidationError("--interval-candidates must be at least 1; got \(intervalCandidates)") }
+    }
 
     func run() throws {
         do {
             var o = TailFitOptions()
-            o.bootstrap = bootstrap
-            o.seed = seed
-            o.compare = try parseAlternatives(compare)
+            try comparison.apply(to: &o)
             let output = RunDirectory(runDirectory).updateStatistics
             guard FileManager.default.fileExists(atPath: output.summary) else {
                 throw CriticalityError(.fileNotFound, "\(runDirectory): no \(output.summary); train with update statistics on (the default) or run analyze-updates first")

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Criticality
 import Foundation
 import Yams
@@ -11,11 +12,8 @@ import Yams
 /// written and typed by the key it belongs to, so YAML 1.1's surprises do not apply (`windows: 1:30`
 /// is the window 1:30, not the sexagesimal 90; `seed: 0x10` is an error, not 16).
 public struct ConfigFile {
-    static let keys: Set<String> = [
-        "model", "widths", "activation", "init", "loss", "dataset", "data-dir", "optimizer", "lr", "momentum",
-        "beta1", "beta2", "alpha", "eps", "batch-size", "steps", "epochs", "eval-every", "checkpoint-every",
-        "seed", "threads", "out", "windows", "reservoir-size", "quantiles", "updates",
-    ]
+    /// The keys a config may set: `ConfigKey`, the same names as `train`'s long flags.
+    static var keys: [String] { ConfigKey.allCases.map(\.rawValue) }
     /// The largest config file read (a real one is a few hundred bytes).
     static let maximumBytes = 1 << 20
 
@@ -53,7 +51,7 @@ public struct ConfigFile {
             guard case .scalar(let key) = k else {
                 throw CriticalityError(.invalidArgument, "--config \(path): keys must be flag names, found \(k)")
             }
-            guard ConfigFile.keys.contains(key.string) else {
+            guard ConfigKey(rawValue: key.string) != nil else {
                 throw CriticalityError(.invalidArgument, "--config \(path): unknown key '\(key.string)'; keys are the long flag names: \(ConfigFile.keys.sorted().joined(separator: ", "))")
             }
             guard out[key.string] == nil else {
@@ -74,16 +72,25 @@ public struct ConfigFile {
         }
         values = out
         // every key is typed now, so a bad value is an error even where a flag overrides it
-        for key in out.keys {
-            switch key {
-            case "steps", "epochs", "eval-every", "checkpoint-every", "threads", "reservoir-size": _ = try int(key)
-            case "lr", "momentum", "beta1", "beta2", "alpha", "eps": _ = try double(key)
-            case "seed": _ = try seed(key)
-            case "updates": _ = try bool(key)
-            case "widths": _ = try intList(key)
-            default: _ = try string(key)
+        for key in out.keys.compactMap(ConfigKey.init(rawValue:)) {
+            switch key.type {
+            case .int: _ = try int(key.rawValue)
+            case .double: _ = try double(key.rawValue)
+            case .seed: _ = try seed(key.rawValue)
+            case .bool: _ = try bool(key.rawValue)
+            case .intList: _ = try intList(key.rawValue)
+            case .string: _ = try string(key.rawValue)
+            case .choice(let values):
+                if let v = try string(key.rawValue), !values.contains(v) {
+                    throw CriticalityError(.invalidArgument, "--config \(path): '\(key.rawValue)' must be one of \(values.joined(separator: ", ")), got '\(v)'")
+                }
             }
         }
+    }
+
+    /// A choice key's value as the flag's type (checked against its values when the file was read).
+    func choice<T: ExpressibleByArgument>(_ key: ConfigKey, as: T.Type = T.self) throws -> T? {
+        try string(key.rawValue).flatMap(T.init(argument:))
     }
 
     /// The first construct outside quotes and comments that a config does not need and Yams would
@@ -188,4 +195,31 @@ func parseIntList(_ text: String, flag: String) throws -> [Int] {
         out.append(v)
     }
     return out
+}
+
+/// The settings of `train` a config file may hold, and their types: one table, whose names are `train`'s
+/// long flags (`CLITests.testEveryConfigKeyIsATrainFlag` holds the two to each other). `updates: false`
+/// is the file's form of `--no-updates`.
+enum ConfigKey: String, CaseIterable {
+    case model, widths, activation, initialization = "init", loss, dataset, dataDirectory = "data-dir", optimizer
+    case lr, momentum, beta1, beta2, alpha, eps, batchSize = "batch-size", steps, epochs
+    case evalEvery = "eval-every", checkpointEvery = "checkpoint-every", seed, threads, out
+    case windows, reservoirSize = "reservoir-size", quantiles, updates
+
+    enum ValueType { case string, int, double, seed, bool, intList, choice([String]) }
+
+    var type: ValueType {
+        switch self {
+        case .steps, .epochs, .evalEvery, .checkpointEvery, .threads, .reservoirSize: return .int
+        case .lr, .momentum, .beta1, .beta2, .alpha, .eps: return .double
+        case .seed: return .seed
+        case .updates: return .bool
+        case .widths: return .intList
+        case .activation: return .choice(ActivationKind.allCases.map(\.rawValue))
+        case .initialization: return .choice(Initialization.allCases.map(\.rawValue))
+        case .optimizer: return .choice(OptimizerKind.allCases.map(\.rawValue))
+        case .loss: return .choice(LossKind.allCases.map(\.rawValue))
+        case .model, .dataset, .dataDirectory, .batchSize, .out, .windows, .quantiles: return .string
+        }
+    }
 }

@@ -24,9 +24,21 @@ public struct CriticalityCommand: ParsableCommand {
 /// Prints a `CriticalityError` as the user should see it and exits non-zero.
 func fail(_ error: Error) -> ExitCode {
     if let e = error as? CriticalityError {
-        FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(flagged(e.message))\n".utf8))
         return ExitCode(e.kind == .interrupted ? 130 : 1)
     }
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     return ExitCode(1)
+}
+
+/// The library names a setting by its key in quotes ('steps', 'data-dir'); on the command line it is a
+/// flag, so each quoted key of a `train` setting becomes `--key` (a config file's own messages, which
+/// start with `--config FILE:`, keep the keys they quote).
+func flagged(_ message: String) -> String {
+    guard !message.hasPrefix("--config ") else { return message }
+    var m = message
+    for key in ConfigKey.allCases.map(\.rawValue) + ["input"] where key != "updates" {
+        m = m.replacingOccurrences(of: "'\(key)'", with: "--\(key)")
+    }
+    return m
 }

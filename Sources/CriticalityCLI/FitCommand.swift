@@ -37,12 +37,7 @@ struct FitCommand: ParsableCommand {
     var maxCandidates: Int?
     @Option(help: "Largest x_min the scan may choose, e.g. a tenth of a known truncation point such as a window's length for intervals (default: any).")
     var xminMax: Double?
-    @Option(help: "Alternatives to compare on the tail: exponential,lognormal,truncated-power-law,stretched-exponential, or 'none'.")
-    var compare: String = "exponential,lognormal,truncated-power-law,stretched-exponential"
-    @Option(help: "Semi-parametric bootstrap replicates for the goodness-of-fit p-value (0: none).")
-    var bootstrap: Int = 0
-    @Option(help: "Seed of the bootstrap.")
-    var seed: UInt64 = 1
+    @OptionGroup var comparison: ComparisonOptions
     @Option(help: "Significance level of the comparison verdicts (Clauset et al.: 0.1).")
     var significance: Double = 0.1
     @Option(help: "Write the result as JSON.")
@@ -51,7 +46,6 @@ struct FitCommand: ParsableCommand {
     func validate() throws {
         if (xbins == nil) != (nums == nil) { throw ValidationError("--xbins and --nums go together") }
         if xbins == nil && file == nil { throw ValidationError("give a data FILE, or --xbins and --nums") }
-        if bootstrap < 0 { throw ValidationError("--bootstrap must be ≥ 0") }
         if let m = xminMax, !(m > 0) { throw ValidationError("--xmin-max must be positive") }
         if !(significance > 0 && significance < 1) { throw ValidationError("--significance must be in (0, 1)") }
         if let x = xmin, !(x > 0 && x.isFinite) { throw ValidationError("--xmin must be a positive number; got \(x)") }
@@ -94,10 +88,8 @@ struct FitCommand: ParsableCommand {
             o.minimumTail = minTail
             o.maximumCandidates = maxCandidates
             o.maximumXmin = xminMax
-            o.bootstrap = bootstrap
-            o.seed = seed
+            try comparison.apply(to: &o)
             o.significance = significance
-            o.compare = try parseAlternatives(compare)
             let t0 = Date()
             var report = try TailFit.fit(values, options: o, source: path)
             if let bins = leastSquaresBins {
@@ -135,16 +127,5 @@ struct FitCommand: ParsableCommand {
             print(String(format: "  least squares (%@, %ld points): slope %.4f, r² %.4f, exponent %.4f", ls.axes, ls.points, ls.slope, ls.r2, ls.exponent))
         }
         print(String(format: "  (%.2f s)", seconds))
-    }
-}
-
-/// `--compare a,b,…` or `none`.
-func parseAlternatives(_ text: String) throws -> [TailAlternative] {
-    if text == "none" { return [] }
-    return try text.split(separator: ",").map {
-        guard let a = TailAlternative(rawValue: String($0)) else {
-            throw CriticalityError(.invalidArgument, "--compare: '\($0)' is not one of \(TailAlternative.allCases.map(\.rawValue).joined(separator: ", ")), or none")
-        }
-        return a
     }
 }

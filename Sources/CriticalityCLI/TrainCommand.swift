@@ -13,18 +13,18 @@ struct TrainCommand: ParsableCommand {
     var model: String?
     @Option(help: "Explicit MLP widths, input to output, e.g. 784,300,10 (overrides the preset's).")
     var widths: String?
-    @Option(help: "Hidden activation: relu (default), sigmoid, linear.")
-    var activation: String?
-    @Option(name: .customLong("init"), help: "Initialization: pytorch-default (default), kaiming-uniform, xavier-normal.")
-    var initialization: String?
-    @Option(help: "Loss: cross-entropy (default) or mse (one-hot targets).")
-    var loss: String?
+    @Option(help: "Hidden activation. Default relu.")
+    var activation: ActivationKind?
+    @Option(name: .customLong("init"), help: "Initialization. Default pytorch-default.")
+    var initialization: Initialization?
+    @Option(help: "Loss (mse: on one-hot targets). Default cross-entropy.")
+    var loss: LossKind?
     @Option(help: "Dataset: fashion-mnist (default, from $CRITICALITY_DATA or /usr/share/datasets/fashion-mnist), mnist (needs --data-dir), synthetic.")
     var dataset: String?
     @Option(help: "Folder holding the dataset's files.")
     var dataDir: String?
-    @Option(help: "Optimizer: sgd (default), momentum, nesterov, adam, rmsprop, adagrad (PyTorch's equations).")
-    var optimizer: String?
+    @Option(help: "Optimizer (PyTorch's equations). Default sgd.")
+    var optimizer: OptimizerKind?
     @Option(help: "Learning rate η. Default 0.01.")
     var lr: Double?
     @Option(help: "Momentum μ for momentum/nesterov. Default 0.9.")
@@ -66,69 +66,64 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number; got \(lr)") }
+        for (flag, v) in [("steps", steps), ("epochs", epochs), ("eval-every", evalEvery), ("checkpoint-every", checkpointEvery),
+                          ("threads", threads), ("reservoir-size", reservoirSize)] {
+            if let v, v < 1 { throw ValidationError("--\(flag) must be at least 1; got \(v)") }
+        }
     }
 
     /// Flags over config file over defaults.
     func resolve() throws -> (RunConfig, String) {
         let file = try config.map(ConfigFile.init(path:))
-        func pick<T>(_ flag: T?, _ key: String, _ read: (ConfigFile) throws -> T?) rethrows -> T? {
+        /// The flag's value, else the config file's for `key`, else nil.
+        func pick<T>(_ flag: T?, _ key: ConfigKey, _ read: (ConfigFile, String) throws -> T?) rethrows -> T? {
             if let flag { return flag }
             guard let file else { return nil }
-            return try read(file)
+            return try read(file, key.rawValue)
         }
-        let modelName = try pick(model, "model") { try $0.string("model") } ?? "mlp5"
-        let widthList = try widths.map { try parseIntList($0, flag: "widths") } ?? file?.intList("widths")
-        let activationName = try pick(activation, "activation") { try $0.string("activation") } ?? "relu"
-        guard let act = ActivationKind(rawValue: activationName) else {
-            throw CriticalityError(.invalidArgument, "--activation '\(activationName)' is not one of \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        func choice<T: ExpressibleByArgument>(_ flag: T?, _ key: ConfigKey) throws -> T? {
+            try flag ?? file?.choice(key, as: T.self)
         }
-        let initName = try pick(initialization, "init") { try $0.string("init") } ?? "pytorch-default"
-        guard let ini = Initialization(rawValue: initName) else {
-            throw CriticalityError(.invalidArgument, "--init '\(initName)' is not one of \(Initialization.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let spec = try ModelSpec(model: modelName, widths: widthList, activation: act, initialization: ini)
-        let optName = try pick(optimizer, "optimizer") { try $0.string("optimizer") } ?? "sgd"
-        guard let opt = OptimizerKind(rawValue: optName) else {
-            throw CriticalityError(.invalidArgument, "--optimizer '\(optName)' is not one of \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        var settings = OptimizerSettings(kind: opt, learningRate: try pick(lr, "lr") { try $0.double("lr") } ?? 0.01)
-        if let v = try pick(momentum, "momentum", { try $0.double("momentum") }) { settings.momentum = v }
-        if let v = try pick(beta1, "beta1", { try $0.double("beta1") }) { settings.beta1 = v }
-        if let v = try pick(beta2, "beta2", { try $0.double("beta2") }) { settings.beta2 = v }
-        if let v = try pick(alpha, "alpha", { try $0.double("alpha") }) { settings.alpha = v }
-        settings.epsilon = try pick(eps, "eps") { try $0.double("eps") }
+        let modelName = try pick(model, .model) { try $0.string($1) } ?? "mlp5"
+        let widthList = try widths.map { try parseIntList($0, flag: "widths") } ?? file?.intList(ConfigKey.widths.rawValue)
+        let spec = try ModelSpec(model: modelName, widths: widthList, activation: try choice(activation, .activation) ?? .relu,
+                                 initialization: try choice(initialization, .initialization) ?? .pytorchDefault)
+        var settings = OptimizerSettings(kind: try choice(optimizer, .optimizer) ?? .sgd,
+                                         learningRate: try pick(lr, .lr) { try $0.double($1) } ?? 0.01)
+        if let v = try pick(momentum, .momentum, { try $0.double($1) }) { settings.momentum = v }
+        if let v = try pick(beta1, .beta1, { try $0.double($1) }) { settings.beta1 = v }
+        if let v = try pick(beta2, .beta2, { try $0.double($1) }) { settings.beta2 = v }
+        if let v = try pick(alpha, .alpha, { try $0.double($1) }) { settings.alpha = v }
+        settings.epsilon = try pick(eps, .eps) { try $0.double($1) }
 
         var c = RunConfig(model: spec, optimizer: settings)
-        let lossName = try pick(loss, "loss") { try $0.string("loss") } ?? "cross-entropy"
-        guard let lk = LossKind(rawValue: lossName) else {
-            throw CriticalityError(.invalidArgument, "--loss '\(lossName)' is not one of \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        c.loss = lk
-        c.dataset = try pick(dataset, "dataset") { try $0.string("dataset") } ?? "fashion-mnist"
-        c.dataDirectory = try pick(dataDir, "data-dir") { try $0.string("data-dir") }
-        c.batchSize = try BatchSize(parsing: try pick(batchSize, "batch-size") { try $0.string("batch-size") } ?? "64")
-        c.steps = try pick(steps, "steps") { try $0.int("steps") }
-        c.epochs = try pick(epochs, "epochs") { try $0.int("epochs") }
+        c.loss = try choice(loss, .loss) ?? .crossEntropy
+        c.dataset = try pick(dataset, .dataset) { try $0.string($1) } ?? "fashion-mnist"
+        c.dataDirectory = try pick(dataDir, .dataDirectory) { try $0.string($1) }
+        c.batchSize = try BatchSize(parsing: try pick(batchSize, .batchSize) { try $0.string($1) } ?? "64")
+        c.steps = try pick(steps, .steps) { try $0.int($1) }
+        c.epochs = try pick(epochs, .epochs) { try $0.int($1) }
         if steps != nil { c.epochs = nil }
         if epochs != nil { c.steps = nil }
         if c.steps != nil && c.epochs != nil {
             throw CriticalityError(.invalidArgument, "the config file sets both steps and epochs; keep one")
         }
-        if let v = try pick(evalEvery, "eval-every", { try $0.int("eval-every") }) { c.evalEvery = v }
-        if let v = try pick(checkpointEvery, "checkpoint-every", { try $0.int("checkpoint-every") }) { c.checkpointEvery = v }
-        if let v = try pick(seed, "seed", { try $0.seed("seed") }) { c.seed = v }
-        c.threads = try pick(threads, "threads") { try $0.int("threads") }
-        let updatesKey = try file?.bool("updates")  // checked even when --no-updates decides
+        if let v = try pick(evalEvery, .evalEvery, { try $0.int($1) }) { c.evalEvery = v }
+        if let v = try pick(checkpointEvery, .checkpointEvery, { try $0.int($1) }) { c.checkpointEvery = v }
+        if let v = try pick(seed, .seed, { try $0.seed($1) }) { c.seed = v }
+        c.threads = try pick(threads, .threads) { try $0.int($1) }
+        let updatesKey = try file?.bool(ConfigKey.updates.rawValue)  // checked even when --no-updates decides
         if noUpdates || updatesKey == false {
             c.updates = nil
         } else {
             var u = UpdateStatisticsSettings()
-            if let w = try pick(windows, "windows", { try $0.string("windows") }) { u.windows = try StepWindows(parsing: w) }
-            if let r = try pick(reservoirSize, "reservoir-size", { try $0.int("reservoir-size") }) {
+            if let w = try pick(windows, .windows, { try $0.string($1) }) { u.windows = try StepWindows(parsing: w) }
+            if let r = try pick(reservoirSize, .reservoirSize, { try $0.int($1) }) {
                 guard r >= 1 else { throw CriticalityError(.invalidArgument, "--reservoir-size must be ≥ 1; got \(r)") }
                 u.reservoirSize = r
             }
-            if let q = try pick(quantiles, "quantiles", { try $0.string("quantiles") }) {
+            if let q = try pick(quantiles, .quantiles, { try $0.string($1) }) {
                 u.quantiles = try q.split(separator: ",", omittingEmptySubsequences: false).map { part in
                     guard let v = DecimalText.double(part.trimmingCharacters(in: .whitespaces)), v > 0, v < 1 else {
                         throw CriticalityError(.invalidArgument, "--quantiles: '\(part)' is not a fraction in (0, 1) (e.g. 0.005,0.01)")
@@ -139,7 +134,7 @@ struct TrainCommand: ParsableCommand {
             c.updates = u
         }
         try c.validate()
-        guard let outPath = try pick(out, "out", { try $0.string("out") }) else {
+        guard let outPath = try pick(out, .out, { try $0.string($1) }) else {
             throw CriticalityError(.invalidArgument, "--out is required: the run directory to create (e.g. --out runs/mlp5-sgd)")
         }
         return (c, outPath)
@@ -164,6 +159,7 @@ func runTraining(config: RunConfig, data: DatasetPair, runPath: String, resume: 
     }
     let trainer = try Trainer(config: config, data: data, runPath: runPath,
                               makeObservers: StandardObservers.make(for: config), resume: resume, lock: lock)
+    trainer.command = CommandLine.arguments
     let display = ProgressDisplay(label: (runPath as NSString).lastPathComponent)
     trainer.progress = display.update
     Interrupt.install()

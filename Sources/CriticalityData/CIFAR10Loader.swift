@@ -9,7 +9,7 @@ public enum CIFAR10Loader {
     public static let recordSize = 3073
     public static let trainFiles = (1...5).map { "data_batch_\($0).bin" }
     public static let testFile = "test_batch.bin"
-    static let howToGet = "download the CIFAR-10 binary version (cifar-10-binary.tar.gz, \"CIFAR-10 binary version (suitable for C programs)\" on https://www.cs.toronto.edu/~kriz/cifar.html), unpack it and pass the folder cifar-10-batches-bin with --data-dir"
+    static let howToGet = "download the CIFAR-10 binary version (cifar-10-binary.tar.gz, \"CIFAR-10 binary version (suitable for C programs)\" on https://www.cs.toronto.edu/~kriz/cifar.html), unpack it and pass the folder cifar-10-batches-bin with 'data-dir'"
 
     public static func load(directory: String) throws -> DatasetPair {
         var isDir: ObjCBool = false

@@ -15,12 +15,12 @@ public enum DatasetCatalog {
             return try MNISTLoader.load(dataset: name, directory: directory ?? MNISTLoader.defaultFashionMNISTDirectory())
         case "mnist":
             guard let dir = directory else {
-                throw CriticalityError(.invalidArgument, "--dataset mnist needs --data-dir DIR: \(MNISTLoader.howToGet("mnist"))")
+                throw CriticalityError(.invalidArgument, "dataset mnist needs the folder of its files (data-dir): \(MNISTLoader.howToGet("mnist"))")
             }
             return try MNISTLoader.load(dataset: name, directory: dir)
         case "cifar10":
             guard let dir = directory else {
-                throw CriticalityError(.invalidArgument, "--dataset cifar10 needs --data-dir DIR: \(CIFAR10Loader.howToGet)")
+                throw CriticalityError(.invalidArgument, "dataset cifar10 needs the folder of its files (data-dir): \(CIFAR10Loader.howToGet)")
             }
             return try CIFAR10Loader.load(directory: dir)
         case "synthetic-cifar":

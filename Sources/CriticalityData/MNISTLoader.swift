@@ -15,8 +15,8 @@ public enum MNISTLoader {
     /// How to obtain the files, for error messages.
     static func howToGet(_ dataset: String) -> String {
         dataset == "fashion-mnist"
-            ? "install them with `apt-get install dataset-fashion-mnist` (files under /usr/share/datasets/fashion-mnist/), or point $CRITICALITY_DATA or --data-dir at a folder holding the four IDX files"
-            : "pass --data-dir with a folder holding the four IDX files as distributed (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])"
+            ? "install them with `apt-get install dataset-fashion-mnist` (files under /usr/share/datasets/fashion-mnist/), or point $CRITICALITY_DATA or 'data-dir' at a folder holding the four IDX files"
+            : "pass 'data-dir' with a folder holding the four IDX files as distributed (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])"
     }
 
     /// Finds `stem` or `stem.gz` in `directory`.

@@ -16,14 +16,14 @@ public final class NpyRowReader {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: input, isDirectory: &isDir) else {
-            throw CriticalityError(.fileNotFound, "--input \(input): no such file or folder")
+            throw CriticalityError(.fileNotFound, "\(input): no such file or folder")
         }
         var paths: [String]
         if isDir.boolValue {
             paths = ((try? fm.contentsOfDirectory(atPath: input)) ?? []).filter { $0.hasSuffix(".npy") }.sorted()
                 .map { (input as NSString).appendingPathComponent($0) }
             guard !paths.isEmpty else {
-                throw CriticalityError(.invalidArgument, "--input \(input): the folder holds no .npy files")
+                throw CriticalityError(.invalidArgument, "\(input): the folder holds no .npy files")
             }
         } else {
             paths = [input]

@@ -12,7 +12,7 @@ public struct StepWindows: Codable, Equatable, Sendable, CustomStringConvertible
     public init(ranges: [Range<Int>]) { self.ranges = ranges }
 
     /// Parses "0:10000,20000:30000": ascending, non-overlapping, non-empty ranges.
-    public init(parsing text: String, flag: String = "--windows") throws {
+    public init(parsing text: String, flag: String = "'windows'") throws {
         var out: [Range<Int>] = []
         for part in text.split(separator: ",") {
             let ends = part.split(separator: ":", omittingEmptySubsequences: false)

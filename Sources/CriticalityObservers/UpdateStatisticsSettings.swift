@@ -28,19 +28,19 @@ public struct UpdateStatisticsSettings: Codable, Equatable, Sendable {
     /// 1–16 distinct quantiles in (0, 1). (Windows are checked when parsed.)
     public func validate() throws {
         guard (1...UpdateStatisticsSettings.maximumReservoirSize).contains(reservoirSize) else {
-            throw CriticalityError(.invalidArgument, "--reservoir-size must be in 1…\(UpdateStatisticsSettings.maximumReservoirSize); got \(reservoirSize)")
+            throw CriticalityError(.invalidArgument, "'reservoir-size' must be in 1…\(UpdateStatisticsSettings.maximumReservoirSize); got \(reservoirSize)")
         }
         guard (1...UpdateStatisticsSettings.maximumLinearBins).contains(linearBins) else {
             throw CriticalityError(.invalidArgument, "the linear histogram's bins must be in 1…\(UpdateStatisticsSettings.maximumLinearBins); got \(linearBins)")
         }
         guard (1...16).contains(quantiles.count) else {
-            throw CriticalityError(.invalidArgument, "--quantiles needs 1 to 16 fractions in (0, 1) (e.g. 0.005,0.01); got \(quantiles.count)")
+            throw CriticalityError(.invalidArgument, "'quantiles' needs 1 to 16 fractions in (0, 1) (e.g. 0.005,0.01); got \(quantiles.count)")
         }
         if let bad = quantiles.first(where: { !($0 > 0 && $0 < 1) }) {
-            throw CriticalityError(.invalidArgument, "--quantiles: \(bad) is not a fraction in (0, 1) (e.g. 0.005,0.01)")
+            throw CriticalityError(.invalidArgument, "'quantiles': \(bad) is not a fraction in (0, 1) (e.g. 0.005,0.01)")
         }
         guard Set(quantiles).count == quantiles.count else {
-            throw CriticalityError(.invalidArgument, "--quantiles lists a fraction twice: \(quantiles)")
+            throw CriticalityError(.invalidArgument, "'quantiles' lists a fraction twice: \(quantiles)")
         }
     }
 }

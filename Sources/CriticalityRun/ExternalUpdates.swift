@@ -17,7 +17,7 @@ public enum ExternalUpdates {
     /// implied, in order), or a run's `manifest.json` (its "layout").
     public static func readLayout(path: String, parameterCount: Int) throws -> ParameterLayout {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CriticalityError(.fileNotFound, "--layout \(path): cannot read the file")
+            throw CriticalityError(.fileNotFound, "layout file \(path): cannot read the file")
         }
         return try parseLayout(data, name: path, parameterCount: parameterCount)
     }
@@ -32,11 +32,11 @@ public enum ExternalUpdates {
         } else if let m = try? JSONDecoder().decode(Manifest.self, from: data) {
             entries = m.layout
         } else {
-            throw CriticalityError(.invalidArgument, "--layout \(path): expected a JSON array of {\"layer\", \"kind\", \"shape\"} objects (or a run manifest)")
+            throw CriticalityError(.invalidArgument, "layout file \(path): expected a JSON array of {\"layer\", \"kind\", \"shape\"} objects (or a run manifest)")
         }
-        let layout = try ParameterLayout.checked(entries.map { ($0.layer, $0.kind, $0.shape) }, source: "--layout \(path)")
+        let layout = try ParameterLayout.checked(entries.map { ($0.layer, $0.kind, $0.shape) }, source: "layout file \(path)")
         guard layout.parameterCount == parameterCount else {
-            throw CriticalityError(.invalidArgument, "--layout \(path) describes \(layout.parameterCount) parameters but the updates have \(parameterCount) columns")
+            throw CriticalityError(.invalidArgument, "layout file \(path) describes \(layout.parameterCount) parameters but the updates have \(parameterCount) columns")
         }
         return layout
     }
@@ -49,7 +49,7 @@ public enum ExternalUpdates {
         var s = settings
         s.windows = settings.windows.clipped(to: reader.rows)
         guard !s.windows.ranges.isEmpty else {
-            throw CriticalityError(.invalidArgument, "--windows \(settings.windows): no window starts before the last of the \(reader.rows) rows")
+            throw CriticalityError(.invalidArgument, "'windows' \(settings.windows): no window starts before the last of the \(reader.rows) rows")
         }
         let observer = UpdateStatisticsObserver(layout: layout, settings: s)
         func context(_ step: Int, _ row: UnsafePointer<Float>) -> StepContext {

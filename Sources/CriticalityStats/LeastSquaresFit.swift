@@ -51,10 +51,10 @@ public enum PaperHistogram {
     /// Python slice `start:end` (either may be empty or negative) applied to `count` items.
     public static func slice(_ spec: String, count: Int) throws -> Range<Int> {
         let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.count == 2 else { throw CriticalityError(.invalidArgument, "--points '\(spec)' is not START:END (Python slice, e.g. 1:-20)") }
+        guard parts.count == 2 else { throw CriticalityError(.invalidArgument, "slice '\(spec)' is not START:END (Python slice, e.g. 1:-20)") }
         func index(_ s: String, _ def: Int) throws -> Int {
             if s.isEmpty { return def }
-            guard let v = Int(s) else { throw CriticalityError(.invalidArgument, "--points '\(spec)': '\(s)' is not an integer") }
+            guard let v = Int(s) else { throw CriticalityError(.invalidArgument, "slice '\(spec)': '\(s)' is not an integer") }
             return v < 0 ? max(count + v, 0) : min(v, count)
         }
         let a = try index(parts[0], 0), b = try index(parts[1], count)

@@ -82,7 +82,7 @@ public enum TailFit {
         var tail: [Double]
         if options.discrete {
             if let i = positive.firstIndex(where: { $0 != $0.rounded() }) {
-                throw CriticalityError(.invalidArgument, "\(source): --discrete needs integers; value \(positive[i]) is not one")
+                throw CriticalityError(.invalidArgument, "\(source): a discrete fit needs integers; value \(positive[i]) is not one")
             }
             fit = try discreteFit(DiscretePowerLaw(observations: positive), options: options, source: source)
             if options.bootstrap > 0 {
@@ -101,11 +101,11 @@ public enum TailFit {
             if let xm = options.xmin {
                 let i = pl.tailStart(atLeast: xm)
                 guard i < positive.count - 1, positive[i] < positive.last! else {
-                    throw CriticalityError(.invalidArgument, "--xmin \(xm): fewer than two distinct values at or above it")
+                    throw CriticalityError(.invalidArgument, "x_min \(xm): fewer than two distinct values at or above it")
                 }
                 fit = pl.fit(xmin: xm, tailStart: i)
                 guard fit.alpha.isFinite else {
-                    throw CriticalityError(.invalidArgument, "--xmin \(xm): the values at or above it are equal to rounding; no power law can be fitted")
+                    throw CriticalityError(.invalidArgument, "x_min \(xm): the values at or above it are equal to rounding; no power law can be fitted")
                 }
             } else {
                 guard let f = pl.scan(scan) else {
@@ -150,7 +150,7 @@ public enum TailFit {
     static func discreteFit(_ pl: DiscretePowerLaw, options: TailFitOptions, source: String) throws -> PowerLawFit {
         if let xm = options.xmin {
             let i = pl.tailStart(atLeast: xm)
-            guard i < pl.values.count - 1 else { throw CriticalityError(.invalidArgument, "--xmin \(xm): fewer than two distinct values at or above it") }
+            guard i < pl.values.count - 1 else { throw CriticalityError(.invalidArgument, "x_min \(xm): fewer than two distinct values at or above it") }
             return pl.fit(tailStart: i)
         }
         guard let f = pl.scan(minimumTail: options.minimumTail, maximumCandidates: options.maximumCandidates,

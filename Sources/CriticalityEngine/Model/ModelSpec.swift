@@ -27,7 +27,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         self.initialization = initialization
         if let w = widths {
             guard w.count >= 2, w.allSatisfy({ $0 > 0 }) else {
-                throw CriticalityError(.invalidArgument, "--widths needs at least two positive sizes (input,…,output); got \(w)")
+                throw CriticalityError(.invalidArgument, "'widths' needs at least two positive sizes (input,…,output); got \(w)")
             }
             self.widths = w
             if ModelSpec.mlpPresets[model] != nil && ModelSpec.mlpPresets[model] != w { self.model = "mlp" }
@@ -77,10 +77,10 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     /// Builds the layers: Linear layers named fc1…fcN with the activation between them (none after the last).
     public func makeNetwork(inputSize: Int, classCount: Int, maxBatch: Int) throws -> Network {
         guard widths.first == inputSize else {
-            throw CriticalityError(.invalidArgument, "model \(model) takes \(widths.first ?? 0) inputs but the dataset has \(inputSize) features per sample; set --widths to start with \(inputSize)")
+            throw CriticalityError(.invalidArgument, "model \(model) takes \(widths.first ?? 0) inputs but the dataset has \(inputSize) features per sample; set 'widths' to start with \(inputSize)")
         }
         guard widths.last == classCount else {
-            throw CriticalityError(.invalidArgument, "model \(model) has \(widths.last ?? 0) outputs but the dataset has \(classCount) classes; set --widths to end with \(classCount)")
+            throw CriticalityError(.invalidArgument, "model \(model) has \(widths.last ?? 0) outputs but the dataset has \(classCount) classes; set 'widths' to end with \(classCount)")
         }
         var layers: [Layer] = []
         for i in 0..<(widths.count - 1) {
@@ -98,12 +98,12 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     public func size(sampleShape: [Int], classCount: Int) throws -> (parameters: Int, activationsPerSample: Int) {
         func mul(_ a: Int, _ b: Int) throws -> Int {
             let (m, o) = a.multipliedReportingOverflow(by: b)
-            guard !o else { throw CriticalityError(.invalidArgument, "model \(model): its size overflows an integer; use smaller --widths") }
+            guard !o else { throw CriticalityError(.invalidArgument, "model \(model): its size overflows an integer; use smaller 'widths'") }
             return m
         }
         func add(_ a: Int, _ b: Int) throws -> Int {
             let (m, o) = a.addingReportingOverflow(b)
-            guard !o else { throw CriticalityError(.invalidArgument, "model \(model): its size overflows an integer; use smaller --widths") }
+            guard !o else { throw CriticalityError(.invalidArgument, "model \(model): its size overflows an integer; use smaller 'widths'") }
             return m
         }
         if isConvolutional {

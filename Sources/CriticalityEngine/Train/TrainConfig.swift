@@ -11,7 +11,7 @@ public enum BatchSize: Codable, Equatable, Sendable, CustomStringConvertible {
     public init(parsing text: String) throws {
         if text.lowercased() == "full" { self = .full; return }
         guard let n = Int(text), n >= 1 else {
-            throw CriticalityError(.invalidArgument, "--batch-size must be a whole number ≥ 1 or 'full'; got '\(text)'")
+            throw CriticalityError(.invalidArgument, "'batch-size' must be a whole number ≥ 1 or 'full'; got '\(text)'")
         }
         self = .samples(n)
     }
@@ -83,19 +83,19 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// run's numbers, so it is kept (slower) rather than refused.
     public func validate(allowMoreThreadsThanCores: Bool = false) throws {
         try optimizer.validate()
-        if let s = steps, s < 1 { throw CriticalityError(.invalidArgument, "--steps must be ≥ 1; got \(s)") }
-        if let e = epochs, e < 1 { throw CriticalityError(.invalidArgument, "--epochs must be ≥ 1; got \(e)") }
-        guard evalEvery >= 1 else { throw CriticalityError(.invalidArgument, "--eval-every must be ≥ 1; got \(evalEvery)") }
-        guard checkpointEvery >= 1 else { throw CriticalityError(.invalidArgument, "--checkpoint-every must be ≥ 1; got \(checkpointEvery)") }
-        if case .samples(let n) = batchSize, n < 1 { throw CriticalityError(.invalidArgument, "--batch-size must be ≥ 1; got \(n)") }
+        if let s = steps, s < 1 { throw CriticalityError(.invalidArgument, "'steps' must be ≥ 1; got \(s)") }
+        if let e = epochs, e < 1 { throw CriticalityError(.invalidArgument, "'epochs' must be ≥ 1; got \(e)") }
+        guard evalEvery >= 1 else { throw CriticalityError(.invalidArgument, "'eval-every' must be ≥ 1; got \(evalEvery)") }
+        guard checkpointEvery >= 1 else { throw CriticalityError(.invalidArgument, "'checkpoint-every' must be ≥ 1; got \(checkpointEvery)") }
+        if case .samples(let n) = batchSize, n < 1 { throw CriticalityError(.invalidArgument, "'batch-size' must be ≥ 1; got \(n)") }
         if let t = threads {
             let cores = ProcessInfo.processInfo.activeProcessorCount
-            guard t >= 1 else { throw CriticalityError(.invalidArgument, "--threads must be ≥ 1; got \(t)") }
+            guard t >= 1 else { throw CriticalityError(.invalidArgument, "'threads' must be ≥ 1; got \(t)") }
             guard t <= BLAS.maximumThreads else {
-                throw CriticalityError(.invalidArgument, "--threads \(t) is more than the \(BLAS.maximumThreads) the BLAS library supports")
+                throw CriticalityError(.invalidArgument, "'threads' \(t) is more than the \(BLAS.maximumThreads) the BLAS library supports")
             }
             guard allowMoreThreadsThanCores || t <= cores else {
-                throw CriticalityError(.invalidArgument, "--threads \(t) is more than this machine's \(cores) cores; threads beyond the cores only wait for each other (use at most \(cores))")
+                throw CriticalityError(.invalidArgument, "'threads' \(t) is more than this machine's \(cores) cores; threads beyond the cores only wait for each other (use at most \(cores))")
             }
         }
     }
@@ -109,7 +109,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         let perEpoch = (datasetSize + b - 1) / b
         let (total, overflow) = (epochs ?? 1).multipliedReportingOverflow(by: perEpoch)
         guard !overflow else {
-            throw CriticalityError(.invalidArgument, "--epochs \(epochs ?? 1) × \(perEpoch) steps per epoch is more steps than can be counted; give fewer epochs")
+            throw CriticalityError(.invalidArgument, "'epochs' \(epochs ?? 1) × \(perEpoch) steps per epoch is more steps than can be counted; give fewer epochs")
         }
         return total
     }

@@ -47,7 +47,7 @@ final class CIFAR10Tests: XCTestCase {
         assertThrowsMessage(["short.bin", "6145 bytes", "3,073-byte records"]) { _ = try CIFAR10Loader.loadFile(dir + "/short.bin", split: "train") }
         try writeBatch(dir + "/bad.bin", records: 3, labelOf: { $0 == 2 ? 10 : 1 })
         assertThrowsMessage(["bad.bin", "label 10", "record 2"]) { _ = try CIFAR10Loader.loadFile(dir + "/bad.bin", split: "train") }
-        assertThrowsMessage(["/nonexistent/cifar", "binary version", "--data-dir"]) { _ = try CIFAR10Loader.load(directory: "/nonexistent/cifar") }
+        assertThrowsMessage(["/nonexistent/cifar", "binary version", "'data-dir'"]) { _ = try CIFAR10Loader.load(directory: "/nonexistent/cifar") }
         assertThrowsMessage(["data_batch_1.bin", "missing"]) { _ = try CIFAR10Loader.load(directory: dir) }
     }
 }

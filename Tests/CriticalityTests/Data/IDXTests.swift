@@ -84,7 +84,7 @@ final class IDXTests: XCTestCase {
         try FileOutput.write(data.prefix(data.count / 2), to: path)
         assertThrowsMessage(["train-images-idx3-ubyte.gz", "truncated"]) { _ = try MNISTLoader.load(dataset: "mnist", directory: dir) }
         try FileManager.default.removeItem(atPath: path)
-        assertThrowsMessage(["train-images-idx3-ubyte", "missing", dir, "--data-dir"]) { _ = try MNISTLoader.load(dataset: "mnist", directory: dir) }
+        assertThrowsMessage(["train-images-idx3-ubyte", "missing", dir, "'data-dir'"]) { _ = try MNISTLoader.load(dataset: "mnist", directory: dir) }
         assertThrowsMessage(["/nonexistent/fm", "apt-get install dataset-fashion-mnist"]) {
             _ = try MNISTLoader.load(dataset: "fashion-mnist", directory: "/nonexistent/fm")
         }

@@ -63,6 +63,6 @@ final class LossAndInitTests: XCTestCase {
     func testUnknownModelAndMismatchedWidthsAreClearErrors() throws {
         assertThrowsMessage(["unknown model 'mlp7'", "mlp5", "--widths"]) { _ = try ModelSpec(model: "mlp7") }
         let spec = try ModelSpec(model: "mlp", widths: [100, 10])
-        assertThrowsMessage(["784 features", "--widths"]) { _ = try spec.makeNetwork(inputSize: 784, classCount: 10, maxBatch: 1) }
+        assertThrowsMessage(["784 features", "'widths'"]) { _ = try spec.makeNetwork(inputSize: 784, classCount: 10, maxBatch: 1) }
     }
 }

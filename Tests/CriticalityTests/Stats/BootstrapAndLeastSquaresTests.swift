@@ -66,7 +66,7 @@ final class BootstrapAndLeastSquaresTests: XCTestCase {
         XCTAssertEqual(try PaperHistogram.slice(":", count: 60), 0..<60)
         XCTAssertEqual(try PaperHistogram.slice("-5:", count: 60), 55..<60)
         XCTAssertEqual(try PaperHistogram.fit(x: x, p: p, points: 1..<40).points, 39)
-        assertThrowsMessage(["--points", "START:END"]) { _ = try PaperHistogram.slice("3", count: 10) }
+        assertThrowsMessage(["slice '3'", "START:END"]) { _ = try PaperHistogram.slice("3", count: 10) }
         let h = PaperHistogram.linear([0, 1, 2, 3, 4, 4], bins: 4)
         XCTAssertEqual(h.probabilities, [1.0 / 6, 1.0 / 6, 1.0 / 6, 3.0 / 6])
     }
@@ -76,7 +76,7 @@ final class BootstrapAndLeastSquaresTests: XCTestCase {
         assertThrowsMessage(["x.npy", "index 2", "not finite"]) { _ = try TailFit.fit([1, 2, .nan, 4], options: .init(), source: "x.npy") }
         assertThrowsMessage(["positive"]) { _ = try TailFit.fit([-1, 0, -3], options: .init(), source: "x.npy") }
         var o = TailFitOptions(); o.discrete = true
-        assertThrowsMessage(["--discrete", "2.5"]) { _ = try TailFit.fit([1, 2, 2.5, 3], options: o, source: "x.npy") }
+        assertThrowsMessage(["a discrete fit needs integers", "2.5"]) { _ = try TailFit.fit([1, 2, 2.5, 3], options: o, source: "x.npy") }
         let dir = temporaryDirectory(self)
         try FileOutput.write("a,b\n1,2\n3,x\n", to: dir + "/t.csv")
         assertThrowsMessage(["no column 'c'", "a, b"]) { _ = try CSVColumn.read(path: dir + "/t.csv", column: "c") }

@@ -50,7 +50,7 @@ final class RunIntegrityTests: XCTestCase {
     func testConfigurationValidation() throws {
         var c = try config(steps: nil)
         c.epochs = Int.max
-        assertThrowsMessage(["--epochs", "more steps than can be counted"]) { _ = try c.totalSteps(datasetSize: 60_000) }
+        assertThrowsMessage(["'epochs'", "more steps than can be counted"]) { _ = try c.totalSteps(datasetSize: 60_000) }
         var o = try config()
         o.optimizer = OptimizerSettings(kind: .adam, learningRate: 0.01)
         o.optimizer.epsilon = -1
@@ -61,7 +61,7 @@ final class RunIntegrityTests: XCTestCase {
         assertThrowsMessage(["--beta1"]) { try o.validate() }
         var t = try config()
         t.threads = 1000
-        assertThrowsMessage(["--threads 1000"]) { try t.validate() }
+        assertThrowsMessage(["'threads' 1000"]) { try t.validate() }
         t.threads = ProcessInfo.processInfo.activeProcessorCount + 1
         assertThrowsMessage(["cores"]) { try t.validate() }
         XCTAssertNoThrow(try t.validate(allowMoreThreadsThanCores: true))
