@@ -33,8 +33,9 @@ struct ReproduceCommand: ParsableCommand {
             }
             let start = Date()
             var runs: [String] = []
+            let folder = ReproductionFolder(out)
             for e in plan {
-                let dir = out + "/runs/" + e.name
+                let dir = folder.run(e.name).path
                 runs.append(dir)
                 let manifest = try? RunManifest.read(RunDirectory(dir))
                 if manifest?.status == "complete" {
@@ -59,8 +60,8 @@ struct ReproduceCommand: ParsableCommand {
             }
             announce("report")
             let data = try runs.map { try RunData(path: $0) }
-            try FileOutput.write(HTMLReport.render(data, title: "Criticality — reproduction (\(s.rawValue) scale)"), to: out + "/report.html")
-            print(String(format: "%@/report.html written; %ld runs in %@", out, runs.count,
+            try FileOutput.write(HTMLReport.render(data, title: "Criticality — reproduction (\(s.rawValue) scale)"), to: folder.report)
+            print(String(format: "%@ written; %ld runs in %@", folder.report, runs.count,
                          ProgressDisplay.duration(Date().timeIntervalSince(start))))
         } catch let e as CriticalityError {
             throw fail(e)

@@ -33,15 +33,16 @@ let targets: [String: (Data) throws -> Void] = [
     },
     "checkpoint": { d in
         let state = try JSONDecoder().decode(CheckpointState.self, from: d)
-        try Checkpoint.verify(scratch, state: state)
+        try Checkpoint.verify(CheckpointFolder(scratch), state: state)
     },
     "observer-state": { try observer.restoreState($0, name: "fuzz/state.bin") },
     "run": { d in
         // the first byte picks which file of a real run directory the rest replaces
-        let files = ["observers/updates/summary.json", "observers/updates/fits.json", "manifest.json", "metrics.csv"]
-        guard let first = d.first else { return }
         let run = templateRun
-        let path = run + "/" + files[Int(first) % files.count]
+        let dir = RunDirectory(run)
+        let files = [dir.updateStatistics.summary, dir.updateStatistics.fits, dir.manifest, dir.metrics]
+        guard let first = d.first else { return }
+        let path = files[Int(first) % files.count]
         let original = FileManager.default.contents(atPath: path)
         defer { if let original { try? FileOutput.write(original, to: path) } }
         try FileOutput.write(d.dropFirst(), to: path)

@@ -113,3 +113,14 @@ public struct CheckpointFolder: Hashable, Sendable {
     /// Where the previous checkpoint of this name waits while the new one is swapped in.
     public var previous: CheckpointFolder { CheckpointFolder(path + CheckpointFolder.oldSuffix) }
 }
+
+/// The folder `reproduce --out DIR` writes: one run directory per planned run under `runs/`, and the
+/// report beside them.
+public struct ReproductionFolder: Hashable, Sendable {
+    public let path: String
+    public init(_ path: String) { self.path = path }
+    /// `runs/NAME/`, the run directory of planned run `name`.
+    public func run(_ name: String) -> RunDirectory { RunDirectory(path + "/runs/" + name) }
+    /// `report.html`.
+    public var report: String { path + "/report.html" }
+}
