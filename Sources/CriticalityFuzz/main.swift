@@ -79,20 +79,26 @@ let observer: UpdateStatisticsObserver = {
     return UpdateStatisticsObserver(layout: layout, settings: s)
 }()
 
-/// A real run directory (60 steps on the synthetic data, analyzed), made once per process.
+/// A real run directory (60 steps on the synthetic data, analyzed), made once per process from fixed
+/// settings (no fuzz input reaches it); if it cannot be made, the fuzzer stops with the reason.
 let templateRun: String = {
     let run = scratch + "/run"
-    var c = RunConfig(model: try! ModelSpec(model: "mlp", widths: [784, 6, 10]), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.05))
-    c.dataset = "synthetic"; c.steps = 60; c.evalEvery = 30; c.checkpointEvery = 100
-    var u = UpdateStatisticsSettings()
-    u.windows = StepWindows(ranges: [0..<30, 30..<60])
-    u.reservoirSize = 200
-    c.updates = u
-    let data = try! DatasetCatalog.load(name: "synthetic", directory: nil)
-    try! Trainer(config: c, data: data, runPath: run, makeObservers: StandardObservers.make(for: c)).run()
-    var o = TailFitOptions()
-    o.compare = [.exponential, .lognormal]  // every kind of comparison record, a smaller fits.json
-    _ = try! RunAnalysis.analyze(run: run, options: o, intervalCandidates: 5)
+    do {
+        var c = RunConfig(model: try ModelSpec(model: "mlp", widths: [784, 6, 10]), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.05))
+        c.dataset = "synthetic"; c.steps = 60; c.evalEvery = 30; c.checkpointEvery = 100
+        var u = UpdateStatisticsSettings()
+        u.windows = StepWindows(ranges: [0..<30, 30..<60])
+        u.reservoirSize = 200
+        c.updates = u
+        let data = try DatasetCatalog.load(name: "synthetic", directory: nil)
+        try Trainer(config: c, data: data, runPath: run, makeObservers: StandardObservers.make(for: c)).run()
+        var o = TailFitOptions()
+        o.compare = [.exponential, .lognormal]  // every kind of comparison record, a smaller fits.json
+        _ = try RunAnalysis.analyze(run: run, options: o, intervalCandidates: 5)
+    } catch {
+        FileHandle.standardError.write(Data("criticality-fuzz: could not make the template run in \(run): \((error as? CriticalityError)?.message ?? "\(error)")\n".utf8))
+        exit(2)
+    }
     return run
 }()
 
