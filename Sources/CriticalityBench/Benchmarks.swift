@@ -54,13 +54,40 @@ public struct BenchReport: Codable, Sendable {
             case trackedAllocationsPerStep = "tracked_allocations_per_step", trackerMemoryBytes = "tracker_memory_bytes"
         }
     }
-    public var schemaVersion = 2
+    public var schemaVersion = 3
+    /// The backend; `threads` is the threads training ran on (OpenBLAS itself runs on one).
     public var blas: BLASInfo
     public var cores: Int
-    /// Clock assumed for the peak (from /proc/cpuinfo).
+    /// The clock /proc/cpuinfo reports (under a hypervisor often the base clock, not the running one).
     public var ghz: Double
-    /// cores × GHz × 64 FLOP/cycle (two 512-bit FMA pipes, single precision).
+    /// training threads × `measuredCoreGflops`: what "% peak" is relative to.
     public var peakGflops: Double
+    /// One core's single-precision FMA throughput, measured (`Benchmarks.measuredCorePeak`).
+    public var measuredCoreGflops: Double?
+    /// Vector width of that measurement: 16 (AVX-512), 8 (AVX2), 0 (neither).
+    public var fmaLanes: Int?
+    /// `--background N`: first pass and replay with N busy processes holding cores.
+    public var contention: [ContentionResult]?
+
+    /// One model's first-pass and replay steps/s ([first pass, replay]) idle on one thread, and with
+    /// `background` busy processes on `threads` threads and on one.
+    public struct ContentionResult: Codable, Sendable {
+        public var model: String
+        public var steps: Int
+        public var background: Int
+        public var threads: Int
+        public var idleOneThread: [Double]
+        public var loaded: [Double]
+        public var loadedOneThread: [Double]
+        enum CodingKeys: String, CodingKey {
+            case model, steps, background, threads, idleOneThread = "idle_one_thread", loaded, loadedOneThread = "loaded_one_thread"
+        }
+        public init(model: String, steps: Int, background: Int, threads: Int, idleOneThread: [Double], loaded: [Double],
+                    loadedOneThread: [Double]) {
+            self.model = model; self.steps = steps; self.background = background; self.threads = threads
+            self.idleOneThread = idleOneThread; self.loaded = loaded; self.loadedOneThread = loadedOneThread
+        }
+    }
     /// Median GFLOP/s of a square sgemm of `sgemmSize`.
     public var sgemmGflops: Double
     public var sgemmSize: Int
@@ -100,6 +127,7 @@ public struct BenchReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", blas, cores, ghz, peakGflops = "peak_gflops"
+        case measuredCoreGflops = "measured_core_gflops", fmaLanes = "fma_lanes", contention
         case sgemmGflops = "sgemm_gflops", sgemmSize = "sgemm_size", models, fits
     }
 }
@@ -125,13 +153,14 @@ public enum Benchmarks {
         return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
     }
 
-    /// Median GFLOP/s of C = A·B for n×n matrices over `repeats` timings.
-    public static func sgemm(size n: Int, repeats: Int = 7) -> Double {
-        if BLAS.threads == 2 { BLAS.shareWorker() }  // the threading the trainer uses
+    /// Median GFLOP/s of C = A·B for n×n matrices over `repeats` timings, on `threads` threads as
+    /// training runs its GEMMs (`PartitionedGEMM`: the caller alone, or with the shared worker).
+    public static func sgemm(size n: Int, threads: Int, repeats: Int = 7) -> Double {
+        let gemm = PartitionedGEMM(pair: .forThreads(threads))
         let a = FloatBuffer(count: n * n), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
         var rng = RNG(seed: 1, stream: .sampling)
         for i in 0..<(n * n) { a[i] = rng.uniformFloat(); b[i] = rng.uniformFloat() }
-        func once() { BLAS.sgemm(m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, c: c.pointer, ldc: n) }
+        func once() { gemm.sgemm(m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, c: c.pointer, ldc: n) }
         once()
         let reps = max(1, Int(2e9 / (2 * Double(n * n * n))))
         let rates = (0..<repeats).map { _ in

@@ -20,29 +20,39 @@ struct BenchCommand: ParsableCommand {
     var seconds: Double = 1.0
     @Option(help: "Size n of the n×n sgemm.")
     var sgemmSize: Int = 1024
-    @Option(help: "BLAS threads. Default: the backend's (all cores).")
+    @Option(help: "Threads training and the sgemm run on (1 or 2). Default: 2 where the machine has two cores.")
     var threads: Int?
     @Flag(help: "Skip the runs with the update-statistics observer.")
     var noTracking = false
     @Flag(help: "Skip the tail-statistics timings.")
     var noFits = false
+    @Option(help: "Also time each model's first pass and replay with this many busy-looping processes started by the benchmark (one real run of --contention-steps steps per case: idle on one thread, loaded on the default threads, loaded on one thread).")
+    var background: Int = 0
+    @Option(help: "Steps of each run timed with --background (per model: mlp5 and mlp2 this many, mlp-large and the CNN a tenth).")
+    var contentionSteps: Int = 4000
 
     func validate() throws {
         guard batchSize >= 1, repeats >= 1, seconds > 0, sgemmSize >= 1 else {
             throw ValidationError("--batch-size, --repeats, --seconds and --sgemm-size must be positive")
         }
+        guard background >= 0, contentionSteps >= 10 else {
+            throw ValidationError("--background must be ≥ 0 and --contention-steps ≥ 10")
+        }
+        if let t = threads, t < 1 { throw ValidationError("--threads must be ≥ 1; got \(t)") }
     }
 
     func run() throws {
         do {
-            if let t = threads { BLAS.threads = t }
+            let threads = self.threads ?? min(ProcessInfo.processInfo.activeProcessorCount, 2)
             let info = BLAS.info
             let cores = ProcessInfo.processInfo.activeProcessorCount
             let ghz = Benchmarks.cpuGHz()
-            let peak = Double(cores) * ghz * 64
-            print("BLAS: \(info.name) \(info.version), core \(info.core), \(info.threads) threads")
-            print(String(format: "Peak assumed: %ld cores × %.2f GHz × 64 FLOP/cycle = %.0f GFLOP/s", cores, ghz, peak))
-            let sg = Benchmarks.sgemm(size: sgemmSize)
+            let core = Benchmarks.measuredCorePeak()
+            let peak = Double(min(threads, WorkerPair.maximumThreads)) * core.gflops
+            print("BLAS: \(info.name) \(info.version), core \(info.core) (OPENBLAS_CORETYPE \(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")); training on \(threads) thread(s), OpenBLAS itself on 1")
+            print(String(format: "Peak measured: one core's FMA throughput %.1f GFLOP/s (%ld-lane FMAs; implies %.2f GHz at 2 FMA/cycle; /proc/cpuinfo says %.2f GHz) × %ld thread(s) = %.0f GFLOP/s",
+                         core.gflops, core.lanes, core.gflops / Double(max(core.lanes, 1) * 4), ghz, min(threads, WorkerPair.maximumThreads), peak))
+            let sg = Benchmarks.sgemm(size: sgemmSize, threads: threads)
             print(String(format: "sgemm %ld×%ld×%ld: %.1f GFLOP/s (%.0f%% of peak)", sgemmSize, sgemmSize, sgemmSize, sg, 100 * sg / peak))
             // Real Fashion-MNIST for the 28×28 models when it is installed: its always-black pixels give
             // exact-zero updates, which random pixels never do, and the tracked rate depends on them.
@@ -58,15 +68,21 @@ struct BenchCommand: ParsableCommand {
             print("")
             print("Tracked runs record consecutive \(Benchmarks.stageLength)-step windows (the paper's stage length).")
             print("model      batch  steps/s (median)  GFLOP/step  GFLOP/s  % peak  allocs/step  tracked steps/s  overhead  tracked allocs/step  tracker MiB (10k-step window)")
-            for name in models.split(separator: ",").map(String.init) where name != "none" {
+            /// The benchmark's configuration and data for a model name: SGD, lr 0.01, `--batch-size`.
+            func setup(_ name: String) throws -> (config: TrainConfig, data: DatasetPair, cifar: Bool) {
                 let cifar = name == "cnn"
                 let (dataset, data) = cifar ? cifarShaped : mnistShaped
                 var c = TrainConfig(model: try ModelSpec(model: name == "cnn-28" ? "cnn" : name),
                                     optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
                 c.dataset = dataset
                 c.batchSize = .samples(batchSize)
+                return (c, data, cifar)
+            }
+            for name in models.split(separator: ",").map(String.init) where name != "none" {
+                var (c, data, cifar) = try setup(name)
                 c.steps = Int.max / 2
                 c.checkpointEvery = Int.max / 2
+                c.threads = threads
                 var r = try Benchmarks.training(config: c, data: data, tracked: !noTracking, repeats: repeats,
                                                 secondsPerRepeat: seconds)
                 if name.hasPrefix("cnn") { r.model = cifar ? "cnn@3x32x32" : "cnn@1x28x28" }
@@ -91,10 +107,40 @@ struct BenchCommand: ParsableCommand {
                 print(String(format: "fit: four alternatives on each of three tails of 2·10⁴ values (power law, lognormal, stretched exp.): %.3f s (median of 3)", f.comparisons3x2e4Seconds ?? .nan))
                 print(String(format: "fit: one interval fit (50 x_min candidates, four alternatives) of a 10⁶-interval histogram: %.3f s (median of 3)", f.intervalFit1e6Seconds ?? .nan))
             }
-            var report = BenchReport(blas: .init(name: info.name, version: info.version, core: info.core, threads: info.threads),
+            var contention: [BenchReport.ContentionResult] = []
+            if background > 0 {
+                print("\nWith \(background) busy process(es) started by the benchmark (first pass / replay steps/s of one real run each):")
+                print("model        steps  idle, 1 thread     loaded, \(threads) threads   loaded, 1 thread   loaded \(threads)T / idle 1T")
+                let load = BackgroundLoad()
+                defer { load.stop() }
+                for name in models.split(separator: ",").map(String.init) where name != "none" {
+                    var (c, data, _) = try setup(name)
+                    let steps = name == "mlp5" || name == "mlp2" ? contentionSteps : max(10, contentionSteps / 10)
+                    c.threads = 1
+                    let idle = try Benchmarks.passRates(config: c, data: data, steps: steps)
+                    try load.start(background)
+                    c.threads = threads
+                    let loaded = try Benchmarks.passRates(config: c, data: data, steps: steps)
+                    c.threads = 1
+                    let loadedOne = try Benchmarks.passRates(config: c, data: data, steps: steps)
+                    load.stop()
+                    let r = BenchReport.ContentionResult(model: name, steps: steps, background: background, threads: threads,
+                                                         idleOneThread: [idle.firstPass, idle.replay],
+                                                         loaded: [loaded.firstPass, loaded.replay],
+                                                         loadedOneThread: [loadedOne.firstPass, loadedOne.replay])
+                    contention.append(r)
+                    print(String(format: "%-12@ %5ld  %7.1f / %-7.1f   %7.1f / %-7.1f   %7.1f / %-7.1f   %.2f / %.2f",
+                                 name as NSString, steps, idle.firstPass, idle.replay, loaded.firstPass, loaded.replay,
+                                 loadedOne.firstPass, loadedOne.replay, loaded.firstPass / idle.firstPass, loaded.replay / idle.replay))
+                }
+            }
+            var report = BenchReport(blas: .init(name: info.name, version: info.version, core: info.core, threads: threads),
                                      cores: cores, ghz: ghz, peakGflops: peak, sgemmGflops: sg, sgemmSize: sgemmSize,
                                      models: results)
+            report.measuredCoreGflops = core.gflops
+            report.fmaLanes = core.lanes
             report.fits = fits
+            report.contention = contention.isEmpty ? nil : contention
             if let json { try FileOutput.writeJSON(report, to: json) }
         } catch let e as CriticalityError {
             throw fail(e)

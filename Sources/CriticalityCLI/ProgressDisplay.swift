@@ -13,7 +13,7 @@ final class ProgressDisplay {
     func update(_ p: TrainingProgress) {
         if p.coresContended && !warnedAboutContention {
             warnedAboutContention = true
-            let note = "note: other processes are using the cores, and two-thread steps wait for them. On a busy machine, --threads 1 is faster (results differ from a two-thread run's, so resume with the same setting)."
+            let note = "note: other processes are using the cores; steps run on one thread while they do (the numbers are the same either way)."
             FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[2K" : "") + note + "\n").utf8))
         }
         let line = self.line(p)

@@ -49,7 +49,7 @@ struct TrainCommand: ParsableCommand {
     var checkpointEvery: Int?
     @Option(help: "Seed of every random stream (initialization, shuffling, sampling). Default 1.")
     var seed: UInt64?
-    @Option(help: "BLAS threads. Default: the backend's (all cores).")
+    @Option(help: "Threads a step computes on: 1, or 2 (more are accepted and use 2). Default: 2 where the machine has two cores. A run's numbers do not depend on it.")
     var threads: Int?
     @Option(help: "Training stages whose every |Δθ| is recorded: ascending START:END step ranges. Default 0:10000,20000:30000 (the paper's stages), clipped to the run.")
     var windows: String?
@@ -154,9 +154,6 @@ struct TrainCommand: ParsableCommand {
 
 /// Shared by train and resume: builds the trainer, wires progress and Ctrl-C, reports the result.
 func runTraining(config: RunConfig, data: DatasetPair, runPath: String, resume: Bool, lock: RunLock? = nil) throws {
-    if resume, let t = config.threads, t > ProcessInfo.processInfo.activeProcessorCount {
-        FileHandle.standardError.write(Data("note: this run trains with \(t) BLAS threads (they are part of its numbers) on \(ProcessInfo.processInfo.activeProcessorCount) cores here; it will be slower, not different\n".utf8))
-    }
     let trainer = try Trainer(config: config, data: data, runPath: runPath,
                               makeObservers: StandardObservers.make(for: config), resume: resume, lock: lock)
     trainer.command = CommandLine.arguments

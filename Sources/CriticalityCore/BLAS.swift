@@ -1,5 +1,4 @@
 import CBLAS
-import CThreads
 
 /// The one wrapper through which every matrix product passes (row-major, Float32 for training,
 /// Float64 for statistics). The backend is chosen at build time; see `Package.swift`.
@@ -33,28 +32,6 @@ public enum BLAS {
         return Int(crit_dsyevd(Int32(n), &a, Int32(n), &eigenvalues))
     }
 
-    /// Whether BLAS's threads are the process's shared pair (`crit_pair_shared`): OpenBLAS's jobs run on
-    /// the caller and one worker thread, the same worker that takes half of the trainer's fused
-    /// elementwise pass. Set up once by `shareWorker()`; false where the backend has no threading hook
-    /// (Debian's OpenBLAS 0.3.21) or the platform has no worker threads.
-    public private(set) nonisolated(unsafe) static var sharesWorker = false
-    nonisolated(unsafe) private static var sharingDecided = false
-
-    /// Routes OpenBLAS's multithreading through the shared pair (once per process; later calls return
-    /// the first answer). With OpenBLAS's own threads, a second idle thread would spin on the other core
-    /// while the trainer's worker needs it (measured: the fused pass then gained nothing and GEMMs lost
-    /// up to 10%). Must be called before BLAS runs on two threads at once.
-    @discardableResult
-    public static func shareWorker() -> Bool {
-        if sharingDecided { return sharesWorker }
-        sharingDecided = true
-        guard crit_pair_blas_supported() != 0, crit_pair_has_worker(crit_pair_shared()) != 0 else { return false }
-        sharesWorker = crit_blas_install_threads_callback(unsafeBitCast(crit_pair_blas_threads as @convention(c) (Int32, (@convention(c) (Int32, UnsafeMutableRawPointer?, Int32) -> Void)?, Int32, Int, UnsafeMutableRawPointer?, Int32) -> Void, to: UnsafeMutableRawPointer.self)) != 0
-        // OpenBLAS's own threads, now without work, must reach their sleep first (once per process).
-        if sharesWorker { _ = crit_pair_wait_for_idle_threads(1.0) }
-        return sharesWorker
-    }
-
     /// The most threads OpenBLAS is built for (its NUM_THREADS: 64 in both builds we link); a request
     /// above it would be cut to it silently.
     public static let maximumThreads = 64
@@ -75,12 +52,8 @@ public enum BLAS {
         public var core: String
         /// The full `openblas_get_config()` string.
         public var config: String
+        /// The backend's own thread count (1 while training: `PartitionedGEMM` does the threading).
         public var threads: Int
-        /// True when BLAS's threads are Criticality's shared worker (`shareWorker()`), false when they are
-        /// OpenBLAS's own; nil in records written before this was recorded.
-        public var sharedWorker: Bool?
-
-        enum CodingKeys: String, CodingKey { case name, version, core, config, threads, sharedWorker = "shared_worker" }
     }
 
     public static var info: Info {
@@ -90,6 +63,6 @@ public enum BLAS {
             word.first?.isNumber == true && word.contains(".")
         }.map(String.init) ?? "unknown"
         return Info(name: String(cString: crit_blas_name()), version: version,
-                    core: String(cString: crit_blas_corename()), config: config, threads: threads, sharedWorker: sharesWorker)
+                    core: String(cString: crit_blas_corename()), config: config, threads: threads)
     }
 }

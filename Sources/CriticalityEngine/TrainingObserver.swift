@@ -97,7 +97,7 @@ public enum StepChunks {
     public static let size = 8192
     /// The most threads that share a step's chunks (the caller and one worker: this project's 2-core
     /// target and `WorkerPair`); chunked observers size their per-thread state by it.
-    public static let maximumThreads = 2
+    public static let maximumThreads = WorkerPair.maximumThreads
 
     /// Every chunk of `layout` in order: segments in order, each cut into pieces of `size` (the last
     /// shorter); chunks never straddle segments.

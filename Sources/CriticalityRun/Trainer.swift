@@ -18,8 +18,8 @@ public struct TrainingProgress: Sendable {
     public var testAccuracy: Double?
     public var stepsPerSecond: Double
     /// Whether the worker thread was recently not running when needed (`crit_pair_contended`: other
-    /// processes hold the cores). The elementwise pass then runs on one thread; two-thread GEMMs still
-    /// wait for it, since BLAS's thread count is part of the run's numbers (resume and replay need it).
+    /// processes hold the cores). The step's jobs then run on the caller alone for a while; the numbers
+    /// are the same either way.
     public var coresContended = false
 
     public init(phase: String = "train", step: Int, totalSteps: Int, epoch: Int, trainLoss: Double,
@@ -106,24 +106,23 @@ public final class Trainer {
                  resume: Bool, metricsBufferRows: Int, lock: RunLock?) throws {
         try config.validate(allowMoreThreadsThanCores: resume)
         try data.validate()
-        if let t = config.threads { BLAS.threads = t }
         self.config = config
         self.data = data
         self.runPath = runPath
         totalSteps = try config.train.totalSteps(datasetSize: data.train.count)
-        // The pass runs on two threads only when BLAS's second thread is the same shared worker
-        // (otherwise OpenBLAS's idle thread and ours would fight over the second core; measured, see
-        // docs/benchmarks.md). With more than two BLAS threads it stays on one (this project's 2-core target).
-        let passThreads = BLAS.threads == 2 && BLAS.shareWorker() ? 2 : 1
-        engine = try TrainingStep(config: config.train, data: data, passThreads: passThreads)
+        // Every job of a step (GEMM parts, layer loops, the elementwise pass) runs on the caller and, with
+        // two threads or more, the shared worker; OpenBLAS itself on one thread (`PartitionedGEMM`).
+        // The jobs are cut by the problem, not the thread count: the numbers are the same on 1 or 2.
+        let threads = min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, ElementwisePass.maximumThreads)
+        engine = try TrainingStep(config: config.train, data: data, passThreads: max(threads, 1))
         observers = try given + makeObservers(engine.network.layout, totalSteps)
         engine.pass.reserve(observers: observers.count)
         allObservers = TrainingStep.Observers(observers)
         replayWindows = Array(Set(observers.flatMap(\.replayWindows))).sorted { $0.lowerBound < $1.lowerBound }
         var resolved = config
         resolved.steps = totalSteps
-        // The thread count is part of the run's numbers: recorded, so that `resume` uses the same.
-        resolved.threads = config.threads ?? BLAS.threads
+        // Recorded as the run was made (`resume` uses it again); its numbers do not depend on it.
+        resolved.threads = config.threads ?? max(threads, 1)
         let run = RunDirectory(runPath)
         var restored: CheckpointState?
         if resume {

@@ -1,4 +1,4 @@
-// Hot loops of the streaming observers, in C so that clang vectorizes them at any -march.
+// Hot loops of the streaming observers and the CNN, in C so that clang vectorizes them at any -march.
 #ifndef CRITICALITY_KERNELS_H
 #define CRITICALITY_KERNELS_H
 #include <stdint.h>
@@ -51,6 +51,21 @@ void crit_abs_linear_histograms(const float *x, long n, int count, const crit_li
 
 /// Indices i in [0, n) with |x[i]| bits ≥ threshold_bits, written to `out` (capacity n); returns the count.
 long crit_abs_select_at_least(const float *x, long n, uint32_t threshold_bits, int32_t *out);
+
+/// 2×2 max pooling, stride 2, over `planes` planes of height×width (both even): y is each window's
+/// first maximum in scan order (strict >, as PyTorch) and `winner` its position in the window
+/// (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right), one byte per output.
+void crit_maxpool2_forward(const float *x, float *y, uint8_t *winner, long planes, int height, int width);
+
+/// The backward of crit_maxpool2_forward: each window's dy goes to its winner, the other three get 0.
+/// Writes every element of dx.
+void crit_maxpool2_backward(const uint8_t *winner, const float *dy, float *dx, long planes, int height, int width);
+
+/// The single-precision FMA throughput of the calling thread's core in GFLOP/s (2 FLOPs per lane per
+/// FMA): the best of repeated ~10 ms bursts of independent FMA chains over `seconds`, with the widest
+/// vectors the CPU has (AVX-512, else AVX2 + FMA). `lanes` receives the vector width (16, 8), or 0 when
+/// neither is available (the result is then 0).
+double crit_fma_peak_gflops(double seconds, int *lanes);
 
 #ifdef __cplusplus
 }

@@ -3,35 +3,57 @@ import CriticalityData
 /// 2-D convolution (PyTorch's `nn.Conv2d`): input [C_in, H, W] per sample, weight [C_out, C_in, k, k],
 /// bias [C_out], output [C_out, H_out, W_out] with H_out = (H + 2p − k)/s + 1.
 ///
-/// Through im2col + GEMM, one GEMM per sample: the patch matrix col_b (K × P, K = C_in·k·k,
-/// P = H_out·W_out) is kept for backward, and
-///     forward   Y_b = W · col_b + b            (C_out × K)(K × P)
-///     backward  ∂W = Σ_b ∂Y_b · col_bᵀ,  ∂b = Σ_{b,p} ∂Y_b,  ∂col_b = Wᵀ · ∂Y_b → col2im → ∂X_b
+/// Through im2col + GEMM over groups of samples: the batch is cut into groups of `samplesPerGroup`
+/// samples (about `groupColumns` output positions), and each group, on whichever thread of the pair
+/// claims it, builds its patch matrix col_g (K × n_g, K = C_in·k·k, n_g = samples·P, P = H_out·W_out)
+/// in that thread's scratch — small enough to stay in the core's L2 cache, never written to memory —
+/// and with the output channel-major (Y is C_out × B·P, `BatchLayout.channelMajor`)
+///     forward   Y_g = W · col_g + b 1ᵀ                         (C_out × K)(K × n_g)
+///     backward  ∂W = Σ_g ∂Y_g · col_gᵀ  (partials added in group order),  ∂b = Σ_columns ∂Y,
+///               ∂col_g = Wᵀ · ∂Y_g → col2im → ∂X_g
+/// col_g is rebuilt in backward from the input instead of kept (a copy, nine times smaller to read).
+/// The input is batch-major (the network's first layer) or channel-major (after another convolution),
+/// as `inputLayout` says; ∂X comes back in the same layout. The groups depend on the shapes and the
+/// batch size only, so the result does not depend on which thread ran which group.
 public final class Conv2D: Layer {
     public let name: String
     public let inChannels: Int, outChannels: Int
     public let height: Int, width: Int
     public let kernel: Int, stride: Int, padding: Int
     public let outHeight: Int, outWidth: Int
+    public let inputLayout: BatchLayout
     public var inputSize: Int { inChannels * height * width }
     public var outputSize: Int { outChannels * outHeight * outWidth }
     var patchSize: Int { inChannels * kernel * kernel }
     var positions: Int { outHeight * outWidth }
+    /// Output positions a group aims at: K × 512 Float32 (590 KB for the CNN's conv2, K = 288) fits a
+    /// core's L2 with room for the GEMM's packed panels.
+    static let groupColumns = 512
+    /// Samples per group: ⌈groupColumns / P⌉, at least 1.
+    var samplesPerGroup: Int { max(1, (Conv2D.groupColumns + positions - 1) / positions) }
     public var parameterShapes: [(kind: String, shape: [Int])] {
         [("weight", [outChannels, inChannels, kernel, kernel]), ("bias", [outChannels])]
     }
 
     private var weight: UnsafeMutablePointer<Float>!, bias: UnsafeMutablePointer<Float>!
     private var gradWeight: UnsafeMutablePointer<Float>!, gradBias: UnsafeMutablePointer<Float>!
-    private var columns: FloatBuffer!, gradColumns: FloatBuffer!
     private var output: FloatBuffer!, gradInput: FloatBuffer!
+    /// Per thread: a group's patch matrix and its gradient (K × samplesPerGroup·P each).
+    private var columns: [FloatBuffer] = [], gradColumns: [FloatBuffer] = []
+    /// ∂W of each group (C_out × K per group), added in group order.
+    private var partialGradWeight: FloatBuffer!
+    private var gemm: PartitionedGEMM!
+    private var input: UnsafePointer<Float>?
+    private var batch = 0
+    private var needInputGradient = false
 
     public init(name: String, inChannels: Int, outChannels: Int, height: Int, width: Int, kernel: Int = 3,
-                stride: Int = 1, padding: Int = 1) {
+                stride: Int = 1, padding: Int = 1, inputLayout: BatchLayout = .batchMajor) {
         self.name = name
         self.inChannels = inChannels; self.outChannels = outChannels
         self.height = height; self.width = width
         self.kernel = kernel; self.stride = stride; self.padding = padding
+        self.inputLayout = inputLayout
         outHeight = (height + 2 * padding - kernel) / stride + 1
         outWidth = (width + 2 * padding - kernel) / stride + 1
     }
@@ -42,11 +64,14 @@ public final class Conv2D: Layer {
         gradWeight = gradients; gradBias = gradients + n
     }
 
-    public func allocate(maxBatch: Int) {
-        columns = FloatBuffer(count: maxBatch * patchSize * positions)
-        gradColumns = FloatBuffer(count: patchSize * positions)
+    public func allocate(maxBatch: Int, gemm: PartitionedGEMM) {
         output = FloatBuffer(count: maxBatch * outputSize)
         gradInput = FloatBuffer(count: maxBatch * inputSize)
+        let groupSize = patchSize * samplesPerGroup * positions
+        columns = (0..<WorkerPair.maximumThreads).map { _ in FloatBuffer(count: groupSize) }
+        gradColumns = (0..<WorkerPair.maximumThreads).map { _ in FloatBuffer(count: groupSize) }
+        partialGradWeight = FloatBuffer(count: groups(maxBatch) * outChannels * patchSize)
+        self.gemm = gemm
     }
 
     /// Conv weights follow the scheme with fan_in = C_in·k·k, fan_out = C_out·k·k; biases U(±1/√fan_in).
@@ -55,22 +80,37 @@ public final class Conv2D: Layer {
         Initialization.fillBias(bias, count: outChannels, fanIn: patchSize, rng: &rng)
     }
 
-    /// col (K × P): col[(c·k + i)·k + j][oh·W_out + ow] = x[c][oh·s − p + i][ow·s − p + j] (0 outside).
-    private func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
-        let p = positions
-        for c in 0..<inChannels {
-            let plane = x + c * height * width
-            for i in 0..<kernel {
-                for j in 0..<kernel {
-                    let row = col + ((c * kernel + i) * kernel + j) * p
-                    for oh in 0..<outHeight {
-                        let ih = oh * stride - padding + i
-                        let dst = row + oh * outWidth
-                        if ih < 0 || ih >= height { dst.update(repeating: 0, count: outWidth); continue }
-                        let src = plane + ih * width
-                        for ow in 0..<outWidth {
-                            let iw = ow * stride - padding + j
-                            dst[ow] = (iw >= 0 && iw < width) ? src[iw] : 0
+    private func groups(_ batch: Int) -> Int { (batch + samplesPerGroup - 1) / samplesPerGroup }
+    private func samples(ofGroup g: Int) -> Range<Int> { (g * samplesPerGroup)..<min((g + 1) * samplesPerGroup, batch) }
+
+    /// The patch matrix of samples `s` into `col` (K × n, n = s.count·P):
+    /// col[(c·k + i)·k + j][(b − s.lower)·P + oh·W_out + ow] = x_b[c][oh·s − p + i][ow·s − p + j] (0 outside).
+    private func im2col(_ x: UnsafePointer<Float>, samples s: Range<Int>, into col: UnsafeMutablePointer<Float>) {
+        let p = positions, n = s.count * p
+        for b in s {
+            let sampleColumns = col + (b - s.lowerBound) * p
+            for c in 0..<inChannels {
+                let plane = x + inputLayout.plane(c, b, channels: inChannels, batch: batch) * height * width
+                for i in 0..<kernel {
+                    for j in 0..<kernel {
+                        let row = sampleColumns + ((c * kernel + i) * kernel + j) * n
+                        for oh in 0..<outHeight {
+                            let ih = oh * stride - padding + i
+                            let dst = row + oh * outWidth
+                            if ih < 0 || ih >= height { dst.update(repeating: 0, count: outWidth); continue }
+                            let src = plane + ih * width
+                            if stride == 1 {
+                                // Columns ow with 0 ≤ ow − p + j < W copy a contiguous run; the rest are padding.
+                                let lo = min(max(0, padding - j), outWidth), hi = max(min(outWidth, width + padding - j), lo)
+                                for ow in 0..<lo { dst[ow] = 0 }
+                                if hi > lo { (dst + lo).update(from: src + (lo - padding + j), count: hi - lo) }
+                                for ow in hi..<outWidth { dst[ow] = 0 }
+                            } else {
+                                for ow in 0..<outWidth {
+                                    let iw = ow * stride - padding + j
+                                    dst[ow] = (iw >= 0 && iw < width) ? src[iw] : 0
+                                }
+                            }
                         }
                     }
                 }
@@ -78,61 +118,89 @@ public final class Conv2D: Layer {
         }
     }
 
-    /// The adjoint of im2col: adds each column entry back to the input position it came from.
-    private func col2im(_ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
-        let p = positions
-        dx.update(repeating: 0, count: inputSize)
-        for c in 0..<inChannels {
-            let plane = dx + c * height * width
-            for i in 0..<kernel {
-                for j in 0..<kernel {
-                    let row = col + ((c * kernel + i) * kernel + j) * p
-                    for oh in 0..<outHeight {
-                        let ih = oh * stride - padding + i
-                        if ih < 0 || ih >= height { continue }
-                        let dst = plane + ih * width
-                        let src = row + oh * outWidth
-                        for ow in 0..<outWidth {
-                            let iw = ow * stride - padding + j
-                            if iw >= 0 && iw < width { dst[iw] += src[ow] }
+    /// The adjoint of im2col for samples `s`: their ∂X planes from ∂col (K × n), each entry added back
+    /// to the input position it came from.
+    private func col2im(_ col: UnsafePointer<Float>, samples s: Range<Int>) {
+        let p = positions, n = s.count * p
+        for b in s {
+            let sampleColumns = col + (b - s.lowerBound) * p
+            for c in 0..<inChannels {
+                let plane = gradInput.pointer + inputLayout.plane(c, b, channels: inChannels, batch: batch) * height * width
+                plane.update(repeating: 0, count: height * width)
+                for i in 0..<kernel {
+                    for j in 0..<kernel {
+                        let row = sampleColumns + ((c * kernel + i) * kernel + j) * n
+                        for oh in 0..<outHeight {
+                            let ih = oh * stride - padding + i
+                            if ih < 0 || ih >= height { continue }
+                            let dst = plane + ih * width
+                            let src = row + oh * outWidth
+                            if stride == 1 {
+                                let lo = min(max(0, padding - j), outWidth), hi = max(min(outWidth, width + padding - j), lo)
+                                let d = dst + (lo - padding + j), from = src + lo
+                                for t in 0..<(hi - lo) { d[t] += from[t] }
+                            } else {
+                                for ow in 0..<outWidth {
+                                    let iw = ow * stride - padding + j
+                                    if iw >= 0 && iw < width { dst[iw] += src[ow] }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// Group g of the forward pass on `thread`: Y[:, group's columns] = bias, then += W · col_g.
+    private func forwardGroup(_ g: Int, thread: Int) {
+        let s = samples(ofGroup: g), p = positions, bp = batch * p, n = s.count * p, k = patchSize
+        let col = columns[thread].pointer
+        im2col(input!, samples: s, into: col)
+        let y = output.pointer + s.lowerBound * p
+        for c in 0..<outChannels { (y + c * bp).update(repeating: bias[c], count: n) }
+        BLAS.sgemm(m: outChannels, n: n, k: k, a: weight, lda: k, b: col, ldb: n, beta: 1, c: y, ldc: bp)
+    }
+
+    /// Group g of the backward pass on `thread`: its ∂W partial and, when asked, its samples' ∂X.
+    private func backwardGroup(_ g: Int, thread: Int, gradOutput dy: UnsafePointer<Float>) {
+        let s = samples(ofGroup: g), p = positions, bp = batch * p, n = s.count * p, k = patchSize
+        let col = columns[thread].pointer
+        im2col(input!, samples: s, into: col)
+        let dyg = dy + s.lowerBound * p
+        BLAS.sgemm(transB: true, m: outChannels, n: k, k: n, a: dyg, lda: bp, b: col, ldb: n, beta: 0,
+                   c: partialGradWeight.pointer + g * outChannels * k, ldc: k)
+        guard needInputGradient else { return }
+        let dcol = gradColumns[thread].pointer
+        BLAS.sgemm(transA: true, m: k, n: n, k: outChannels, a: weight, lda: k, b: dyg, ldb: bp, beta: 0, c: dcol, ldc: n)
+        col2im(dcol, samples: s)
     }
 
     public func forward(_ x: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafeMutablePointer<Float> {
-        let k = patchSize, p = positions
-        for b in 0..<batch {
-            let col = columns.pointer + b * k * p
-            im2col(x + b * inputSize, col)
-            let y = output.pointer + b * outputSize
-            for c in 0..<outChannels { (y + c * p).update(repeating: bias[c], count: p) }
-            BLAS.sgemm(m: outChannels, n: p, k: k, a: weight, lda: k, b: col, ldb: p, beta: 1, c: y, ldc: p)
+        self.batch = batch
+        input = x
+        gemm.pair.run(items: groups(batch), share: true, context: Unmanaged.passUnretained(self).toOpaque()) { context, g, thread in
+            Unmanaged<Conv2D>.fromOpaque(context!).takeUnretainedValue().forwardGroup(g, thread: Int(thread))
         }
         return output.pointer
     }
 
     public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
-        let k = patchSize, p = positions
-        gradBias.update(repeating: 0, count: outChannels)
-        for b in 0..<batch {
-            let g = dy + b * outputSize
-            BLAS.sgemm(transB: true, m: outChannels, n: k, k: p, a: g, lda: p, b: columns.pointer + b * k * p, ldb: p,
-                       beta: b == 0 ? 0 : 1, c: gradWeight, ldc: k)
-            for c in 0..<outChannels {
-                var s: Float = 0
-                let row = g + c * p
-                for i in 0..<p { s += row[i] }
-                gradBias[c] += s
-            }
-            if needInputGradient {
-                BLAS.sgemm(transA: true, m: k, n: p, k: outChannels, a: weight, lda: k, b: g, ldb: p, beta: 0,
-                           c: gradColumns.pointer, ldc: p)
-                col2im(gradColumns.pointer, gradInput.pointer + b * inputSize)
-            }
+        precondition(batch == self.batch, "Conv2D.backward for another batch than the last forward")
+        self.needInputGradient = needInputGradient
+        backwardGradOutput = dy
+        let count = groups(batch)
+        gemm.pair.run(items: count, share: true, context: Unmanaged.passUnretained(self).toOpaque()) { context, g, thread in
+            let layer = Unmanaged<Conv2D>.fromOpaque(context!).takeUnretainedValue()
+            layer.backwardGroup(g, thread: Int(thread), gradOutput: layer.backwardGradOutput!)
         }
+        // ∂W = Σ_g partial_g, in group order.
+        let size = outChannels * patchSize
+        gradWeight.update(from: partialGradWeight.pointer, count: size)
+        for g in 1..<max(count, 1) { VectorMath.add(partialGradWeight.pointer + g * size, into: gradWeight, count: size) }
+        let bp = batch * positions, gb = gradBias!
+        gemm.pair.forEach(outChannels) { c, _ in gb[c] = Float(VectorMath.sum(dy + c * bp, count: bp)) }
         return needInputGradient ? gradInput.pointer : nil
     }
+    private var backwardGradOutput: UnsafePointer<Float>?
 }

@@ -6,6 +6,13 @@ import CriticalityData
 /// parameter buffer and hands each layer pointers into it (`bind`). Working memory for a batch of up to
 /// `maxBatch` samples is allocated once in `allocate`; `forward` and `backward` allocate nothing.
 /// `forward` keeps what `backward` needs (its input pointer and/or its output).
+///
+/// Layers compute on the network's `PartitionedGEMM` and its `WorkerPair` (`gemm.pair.forEach`), whose
+/// jobs are cut by the problem alone: a layer's result never depends on the thread count.
+///
+/// Convolutional layers keep a batch channel-major, [C, B, H, W] (`BatchLayout`), so that one GEMM
+/// covers the whole batch; the network's input and every fully connected layer are batch-major,
+/// [B, features] (PyTorch's order), and `ChannelsToBatch` turns one into the other.
 public protocol Layer: AnyObject {
     /// Name used in the parameter layout, e.g. "fc1".
     var name: String { get }
@@ -17,8 +24,8 @@ public protocol Layer: AnyObject {
 
     /// Points the layer at its parameters and gradients (consecutive, in `parameterShapes` order).
     func bind(parameters: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>)
-    /// Allocates activations for batches of up to `maxBatch` samples.
-    func allocate(maxBatch: Int)
+    /// Allocates activations for batches of up to `maxBatch` samples; the layer computes on `gemm`.
+    func allocate(maxBatch: Int, gemm: PartitionedGEMM)
     /// Draws initial parameter values.
     func initialize(_ scheme: Initialization, rng: inout RNG)
     /// Computes the output for `batch` samples; `training` selects batch statistics where that matters.
@@ -32,6 +39,20 @@ public protocol Layer: AnyObject {
 
 extension Layer {
     public var stateBuffers: [FloatBuffer] { [] }
+}
+
+/// How a batch of images lies in memory. Plane (channel c, sample b) of H·W values starts at
+/// `plane(c, b, channels:batch:)` × H·W.
+public enum BatchLayout: Sendable {
+    /// [B, C, H, W]: PyTorch's order, the dataset's and the fully connected layers'.
+    case batchMajor
+    /// [C, B, H, W]: every channel's batch contiguous; one GEMM per convolution for the whole batch.
+    case channelMajor
+
+    @inline(__always)
+    public func plane(_ c: Int, _ b: Int, channels: Int, batch: Int) -> Int {
+        self == .batchMajor ? b * channels + c : c * batch + b
+    }
 }
 
 /// Weight initialization schemes (Methods; equations.md "Training").

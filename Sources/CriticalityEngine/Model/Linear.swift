@@ -14,6 +14,7 @@ public final class Linear: Layer {
     private var output: FloatBuffer!
     private var gradInput: FloatBuffer!
     private var input: UnsafePointer<Float>?
+    private var gemm: PartitionedGEMM!
 
     public init(name: String, inputSize: Int, outputSize: Int) {
         self.name = name
@@ -28,9 +29,10 @@ public final class Linear: Layer {
         gradBias = gradients + inputSize * outputSize
     }
 
-    public func allocate(maxBatch: Int) {
+    public func allocate(maxBatch: Int, gemm: PartitionedGEMM) {
         output = FloatBuffer(count: maxBatch * outputSize)
         gradInput = FloatBuffer(count: maxBatch * inputSize)
+        self.gemm = gemm
     }
 
     public func initialize(_ scheme: Initialization, rng: inout RNG) {
@@ -38,20 +40,19 @@ public final class Linear: Layer {
         Initialization.fillBias(bias, count: outputSize, fanIn: inputSize, rng: &rng)
     }
 
-    /// Y (batch×out) = X (batch×in) · Wᵀ + 1 bᵀ: rows of Y start as b, then one GEMM with beta = 1.
+    /// Y (batch×out) = X (batch×in) · Wᵀ + 1 bᵀ: rows of Y start as b, then the GEMM adds to them.
     public func forward(_ x: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafeMutablePointer<Float> {
         input = x
         let y = output.pointer
-        for r in 0..<batch { (y + r * outputSize).update(from: bias, count: outputSize) }
-        BLAS.sgemm(transB: true, m: batch, n: outputSize, k: inputSize,
-                   a: x, lda: inputSize, b: weight, ldb: inputSize, beta: 1, c: y, ldc: outputSize)
+        gemm.sgemm(transB: true, m: batch, n: outputSize, k: inputSize,
+                   a: x, lda: inputSize, b: weight, ldb: inputSize, start: .columnBias(bias), c: y, ldc: outputSize)
         return y
     }
 
     /// ∂L/∂W = dYᵀ X, ∂L/∂b = Σ_rows dY, ∂L/∂X = dY W.
     public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
         guard let x = input else { preconditionFailure("Linear.backward before forward") }
-        BLAS.sgemm(transA: true, m: outputSize, n: inputSize, k: batch,
+        gemm.sgemm(transA: true, m: outputSize, n: inputSize, k: batch,
                    a: dy, lda: outputSize, b: x, ldb: inputSize, beta: 0, c: gradWeight, ldc: inputSize)
         gradBias.update(repeating: 0, count: outputSize)
         for r in 0..<batch {
@@ -59,7 +60,7 @@ public final class Linear: Layer {
             for j in 0..<outputSize { gradBias[j] += row[j] }
         }
         guard needInputGradient else { return nil }
-        BLAS.sgemm(m: batch, n: inputSize, k: outputSize,
+        gemm.sgemm(m: batch, n: inputSize, k: outputSize,
                    a: dy, lda: outputSize, b: weight, ldb: inputSize, beta: 0, c: gradInput.pointer, ldc: inputSize)
         return gradInput.pointer
     }

@@ -1,8 +1,11 @@
+import CKernels
 import CriticalityCore
 import CriticalityData
 /// Max pooling over `size`×`size` windows with stride `size` (PyTorch's `nn.MaxPool2d(2)` for size 2).
-/// Forward remembers which input won each window (the first maximum, as PyTorch); backward routes the
-/// gradient there.
+/// Each window's output is its first maximum in scan order (row by row, strict >); backward routes the
+/// gradient to that element. Works plane by plane (C·B planes of H×W), so either `BatchLayout` is the
+/// same to it; planes run in blocks on the pair. The CNN's case (size 2, even H and W) runs in C
+/// (`crit_maxpool2_forward`, one byte per window for the winner); other sizes keep the winner's index.
 public final class MaxPool2D: Layer {
     public let name: String
     public let channels: Int, height: Int, width: Int, size: Int
@@ -12,38 +15,68 @@ public final class MaxPool2D: Layer {
     public var outputSize: Int { channels * outHeight * outWidth }
     public var parameterShapes: [(kind: String, shape: [Int])] { [] }
     private var output: FloatBuffer!, gradInput: FloatBuffer!
-    private var argmax: [Int32] = []
+    /// The winner of each window: its position 0…3 (2×2 case) or its index in the plane (others).
+    private var winnerCode: UnsafeMutablePointer<UInt8>?, winnerIndex: UnsafeMutablePointer<Int32>?
+    private var pair = WorkerPair.callerOnly
+    /// Planes per parallel block.
+    static let planesPerBlock = 32
+    private var isPairwise: Bool { size == 2 && height % 2 == 0 && width % 2 == 0 }
 
     public init(name: String, channels: Int, height: Int, width: Int, size: Int = 2) {
         self.name = name
         self.channels = channels; self.height = height; self.width = width; self.size = size
     }
 
+    deinit { winnerCode?.deallocate(); winnerIndex?.deallocate() }
+
     public func bind(parameters: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>) {}
     public func initialize(_ scheme: Initialization, rng: inout RNG) {}
-    public func allocate(maxBatch: Int) {
+    public func allocate(maxBatch: Int, gemm: PartitionedGEMM) {
         output = FloatBuffer(count: maxBatch * outputSize)
         gradInput = FloatBuffer(count: maxBatch * inputSize)
-        argmax = [Int32](repeating: 0, count: maxBatch * outputSize)
+        let n = max(maxBatch * outputSize, 1)
+        winnerCode?.deallocate(); winnerIndex?.deallocate()
+        winnerCode = nil; winnerIndex = nil
+        if isPairwise {
+            winnerCode = .allocate(capacity: n); winnerCode!.initialize(repeating: 0, count: n)
+        } else {
+            winnerIndex = .allocate(capacity: n); winnerIndex!.initialize(repeating: 0, count: n)
+        }
+        pair = gemm.pair
+    }
+
+    /// `body(planes)` over 0..<count planes in blocks, on the pair.
+    @inline(__always)
+    private func planeBlocks(_ count: Int, _ body: (Range<Int>) -> Void) {
+        let size = MaxPool2D.planesPerBlock, n = (count + size - 1) / size
+        pair.forEach(n) { i, _ in body((i * size)..<min((i + 1) * size, count)) }
     }
 
     public func forward(_ x: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafeMutablePointer<Float> {
         let y = output.pointer
-        argmax.withUnsafeMutableBufferPointer { am in
-            for bc in 0..<(batch * channels) {
-                let plane = x + bc * height * width
-                for oh in 0..<outHeight {
-                    for ow in 0..<outWidth {
+        let (h, w, oh, ow, s) = (height, width, outHeight, outWidth, size)
+        if let code = winnerCode {
+            planeBlocks(batch * channels) { planes in
+                let first = planes.lowerBound
+                crit_maxpool2_forward(x + first * h * w, y + first * oh * ow, code + first * oh * ow, planes.count, Int32(h), Int32(w))
+            }
+            return y
+        }
+        let am = winnerIndex!
+        planeBlocks(batch * channels) { planes in
+            for bc in planes {
+                let plane = x + bc * h * w
+                for r in 0..<oh {
+                    for c in 0..<ow {
                         var best = -Float.infinity, at = 0
-                        for i in 0..<size {
-                            for j in 0..<size {
-                                let idx = (oh * size + i) * width + ow * size + j
+                        for i in 0..<s {
+                            for j in 0..<s {
+                                let idx = (r * s + i) * w + c * s + j
                                 if plane[idx] > best || (i == 0 && j == 0) { best = plane[idx]; at = idx }
                             }
                         }
-                        let o = bc * outHeight * outWidth + oh * outWidth + ow
-                        y[o] = best
-                        am[o] = Int32(at)
+                        y[bc * oh * ow + r * ow + c] = best
+                        am[bc * oh * ow + r * ow + c] = Int32(at)
                     }
                 }
             }
@@ -54,13 +87,19 @@ public final class MaxPool2D: Layer {
     public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
         guard needInputGradient else { return nil }
         let dx = gradInput.pointer
-        dx.update(repeating: 0, count: batch * inputSize)
-        let outPlane = outHeight * outWidth
-        argmax.withUnsafeBufferPointer { am in
-            for bc in 0..<(batch * channels) {
-                for o in 0..<outPlane {
-                    dx[bc * height * width + Int(am[bc * outPlane + o])] += dy[bc * outPlane + o]
-                }
+        let (h, w, oh, ow) = (height, width, outHeight, outWidth)
+        if let code = winnerCode {
+            planeBlocks(batch * channels) { planes in
+                let first = planes.lowerBound
+                crit_maxpool2_backward(code + first * oh * ow, dy + first * oh * ow, dx + first * h * w, planes.count, Int32(h), Int32(w))
+            }
+            return dx
+        }
+        let am = winnerIndex!
+        planeBlocks(batch * channels) { planes in
+            (dx + planes.lowerBound * h * w).update(repeating: 0, count: planes.count * h * w)
+            for bc in planes {
+                for o in 0..<(oh * ow) { dx[bc * h * w + Int(am[bc * oh * ow + o])] += dy[bc * oh * ow + o] }
             }
         }
         return dx

@@ -42,15 +42,16 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     }
 
     /// Builds the network for samples of shape [C, H, W] (flattened for MLPs).
-    public func makeNetwork(sampleShape: [Int], classCount: Int, maxBatch: Int) throws -> Network {
-        if isConvolutional { return try makeCNN(sampleShape: sampleShape, classCount: classCount, maxBatch: maxBatch) }
-        return try makeNetwork(inputSize: sampleShape.reduce(1, *), classCount: classCount, maxBatch: maxBatch)
+    public func makeNetwork(sampleShape: [Int], classCount: Int, maxBatch: Int, pair: WorkerPair = .callerOnly) throws -> Network {
+        if isConvolutional { return try makeCNN(sampleShape: sampleShape, classCount: classCount, maxBatch: maxBatch, pair: pair) }
+        return try makeNetwork(inputSize: sampleShape.reduce(1, *), classCount: classCount, maxBatch: maxBatch, pair: pair)
     }
 
     /// The paper's CNN (Methods, Fig. 1B): conv1(C→32, 3×3, pad 1) → bn1 → ReLU → 2×2 max-pool →
-    /// conv2(32→64) → bn2 → ReLU → 2×2 max-pool → (flatten, implicit: buffers are already C·H·W per
-    /// sample, PyTorch's order) → fc1(64·H/4·W/4 → 512) → ReLU → fc2(512 → classes).
-    func makeCNN(sampleShape: [Int], classCount: Int, maxBatch: Int) throws -> Network {
+    /// conv2(32→64) → bn2 → ReLU → 2×2 max-pool → flatten → fc1(64·H/4·W/4 → 512) → ReLU →
+    /// fc2(512 → classes). From conv1's output to pool2 the batch is channel-major (`BatchLayout`);
+    /// the flatten (`ChannelsToBatch`, no parameters) restores PyTorch's per-sample C·H·W order.
+    func makeCNN(sampleShape: [Int], classCount: Int, maxBatch: Int, pair: WorkerPair) throws -> Network {
         guard sampleShape.count == 3, sampleShape[1] % 4 == 0, sampleShape[2] % 4 == 0 else {
             throw CriticalityError(.invalidArgument, "the cnn model needs images [C, H, W] with H and W divisible by 4; the dataset has samples of shape \(sampleShape)")
         }
@@ -59,23 +60,24 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         func relu(_ n: String, _ size: Int) -> Layer {
             activation == .linear ? Activation(name: n, kind: .linear, size: size) : Activation(name: n, kind: activation, size: size)
         }
-        layers.append(Conv2D(name: "conv1", inChannels: c, outChannels: 32, height: h, width: w))
+        layers.append(Conv2D(name: "conv1", inChannels: c, outChannels: 32, height: h, width: w, inputLayout: .batchMajor))
         layers.append(BatchNorm2D(name: "bn1", channels: 32, height: h, width: w))
         layers.append(relu("relu1", 32 * h * w))
         layers.append(MaxPool2D(name: "pool1", channels: 32, height: h, width: w))
-        layers.append(Conv2D(name: "conv2", inChannels: 32, outChannels: 64, height: h / 2, width: w / 2))
+        layers.append(Conv2D(name: "conv2", inChannels: 32, outChannels: 64, height: h / 2, width: w / 2, inputLayout: .channelMajor))
         layers.append(BatchNorm2D(name: "bn2", channels: 64, height: h / 2, width: w / 2))
         layers.append(relu("relu2", 64 * (h / 2) * (w / 2)))
         layers.append(MaxPool2D(name: "pool2", channels: 64, height: h / 2, width: w / 2))
+        layers.append(ChannelsToBatch(name: "flatten", channels: 64, positions: (h / 4) * (w / 4)))
         let flat = 64 * (h / 4) * (w / 4)
         layers.append(Linear(name: "fc1", inputSize: flat, outputSize: 512))
         layers.append(relu("relu3", 512))
         layers.append(Linear(name: "fc2", inputSize: 512, outputSize: classCount))
-        return Network(layers: layers, maxBatch: maxBatch)
+        return Network(layers: layers, maxBatch: maxBatch, pair: pair)
     }
 
     /// Builds the layers: Linear layers named fc1…fcN with the activation between them (none after the last).
-    public func makeNetwork(inputSize: Int, classCount: Int, maxBatch: Int) throws -> Network {
+    public func makeNetwork(inputSize: Int, classCount: Int, maxBatch: Int, pair: WorkerPair = .callerOnly) throws -> Network {
         guard widths.first == inputSize else {
             throw CriticalityError(.invalidArgument, "model \(model) takes \(widths.first ?? 0) inputs but the dataset has \(inputSize) features per sample; set 'widths' to start with \(inputSize)")
         }
@@ -89,7 +91,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
                 layers.append(Activation(name: "\(activation.rawValue)\(i + 1)", kind: activation, size: widths[i + 1]))
             }
         }
-        return Network(layers: layers, maxBatch: maxBatch)
+        return Network(layers: layers, maxBatch: maxBatch, pair: pair)
     }
 
     /// Trainable parameters (weights and biases) for samples of `sampleShape`, and Σ of the layers'

@@ -12,15 +12,20 @@ public final class Network {
     /// ∂L/∂θ of the last `backward`, same layout.
     public let gradients: FloatBuffer
     public let maxBatch: Int
+    /// The GEMMs and jobs of every layer, on one `WorkerPair`.
+    public let gemm: PartitionedGEMM
     public var inputSize: Int { layers.first?.inputSize ?? 0 }
     /// Non-trained state of all layers (BatchNorm running statistics), in layer order.
     public var stateBuffers: [FloatBuffer] { layers.flatMap(\.stateBuffers) }
     public var outputSize: Int { layers.last?.outputSize ?? 0 }
 
-    public init(layers: [Layer], maxBatch: Int) {
+    /// The network of `layers` for batches up to `maxBatch`, computing on `pair` (the caller alone by
+    /// default; results are the same on any pair).
+    public init(layers: [Layer], maxBatch: Int, pair: WorkerPair = .callerOnly) {
         precondition(!layers.isEmpty && maxBatch > 0)
         self.layers = layers
         self.maxBatch = maxBatch
+        gemm = PartitionedGEMM(pair: pair)
         var layout = ParameterLayout()
         var offsets: [Int] = []
         for layer in layers {
@@ -32,7 +37,7 @@ public final class Network {
         gradients = FloatBuffer(count: layout.parameterCount)
         for (layer, offset) in zip(layers, offsets) {
             layer.bind(parameters: parameters.pointer + offset, gradients: gradients.pointer + offset)
-            layer.allocate(maxBatch: maxBatch)
+            layer.allocate(maxBatch: maxBatch, gemm: gemm)
         }
     }
 

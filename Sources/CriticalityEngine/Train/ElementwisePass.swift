@@ -81,8 +81,8 @@ public final class ElementwisePass {
         replaying = replay
         applies = apply
         pair.run(items: chunks.count, share: activeCount > 0 || parameterCount >= ElementwisePass.sharedPassMinimum,
-                 context: Unmanaged.passUnretained(self).toOpaque()) { context, thread in
-            Unmanaged<ElementwisePass>.fromOpaque(context!).takeUnretainedValue().runChunks(thread: Int(thread))
+                 context: Unmanaged.passUnretained(self).toOpaque()) { context, chunk, thread in
+            Unmanaged<ElementwisePass>.fromOpaque(context!).takeUnretainedValue().runChunk(chunk, thread: Int(thread))
         }
         for i in 0..<activeCount { active[i] = nil }
         activeCount = 0
@@ -91,18 +91,17 @@ public final class ElementwisePass {
         return sq
     }
 
-    /// One thread's share: claims chunks until none is left (chunks are disjoint).
-    private func runChunks(thread: Int) {
+    /// Chunk `i` on `thread` (chunks are disjoint; the pair gives each to one thread).
+    @inline(__always)
+    private func runChunk(_ i: Int, thread: Int) {
         let u = update, theta = parameters, g = gradients
-        while let i = pair.claim() {
-            let c = chunks[i]
-            chunkSquares[i] = optimizer.computeUpdate(gradients: g, update: u, range: c.offset..<(c.offset + c.count))
-            if replaying {
-                for k in 0..<activeCount { active[k]!.observeReplayChunk(i, c, thread: thread, update: u) }
-            } else {
-                for k in 0..<activeCount { active[k]!.observeChunk(i, c, thread: thread, update: u, parameters: theta) }
-            }
-            if applies { VectorMath.add(u + c.offset, into: theta + c.offset, count: c.count) }
+        let c = chunks[i]
+        chunkSquares[i] = optimizer.computeUpdate(gradients: g, update: u, range: c.offset..<(c.offset + c.count))
+        if replaying {
+            for k in 0..<activeCount { active[k]!.observeReplayChunk(i, c, thread: thread, update: u) }
+        } else {
+            for k in 0..<activeCount { active[k]!.observeChunk(i, c, thread: thread, update: u, parameters: theta) }
         }
+        if applies { VectorMath.add(u + c.offset, into: theta + c.offset, count: c.count) }
     }
 }

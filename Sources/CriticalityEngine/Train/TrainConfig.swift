@@ -64,7 +64,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Write a checkpoint every this many steps (and on SIGINT and at the end).
     public var checkpointEvery: Int = 5000
     public var seed: UInt64 = 1
-    /// BLAS threads; nil means the backend's default (all cores).
+    /// Threads a step computes on: 1, or 2 (the caller and the shared worker; a larger count is accepted
+    /// and uses 2, this project's 2-core target). Nil: 2 on a machine with two cores or more. A run's
+    /// numbers do not depend on it (every job is cut by the problem, `PartitionedGEMM`).
     public var threads: Int?
 
     public init(model: ModelSpec, optimizer: OptimizerSettings) {
@@ -79,8 +81,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     /// Checks everything a user (a flag, a YAML key, or an edited manifest.json that `resume` reads) can
     /// get wrong; the message names the flag. `train`, its YAML config and `resume` all come here.
-    /// `allowMoreThreadsThanCores` is for `resume` on a smaller machine: the thread count is part of a
-    /// run's numbers, so it is kept (slower) rather than refused.
+    /// `allowMoreThreadsThanCores` is for `resume` on a smaller machine: the recorded count is kept.
     public func validate(allowMoreThreadsThanCores: Bool = false) throws {
         try optimizer.validate()
         if let s = steps, s < 1 { throw CriticalityError(.invalidArgument, "'steps' must be ≥ 1; got \(s)") }

@@ -57,8 +57,9 @@ public final class TrainingStep {
         public var epoch: Int
     }
 
-    /// Builds the model of `config` for `data` (refusing one that would not fit in memory), on a pass of
-    /// `passThreads` threads (2: the shared worker pair, which must be BLAS's too; 1: the caller alone).
+    /// Builds the model of `config` for `data` (refusing one that would not fit in memory), computing on
+    /// `passThreads` threads (2: the shared `WorkerPair`; 1: the caller alone) — its GEMMs, layer loops
+    /// and elementwise pass alike. The results do not depend on it.
     /// Observers, made once the layout is known, need room in the pass (`pass.reserve`).
     public init(config: TrainConfig, data: DatasetPair, passThreads: Int) throws {
         precondition((1...ElementwisePass.maximumThreads).contains(passThreads))
@@ -67,8 +68,9 @@ public final class TrainingStep {
         evaluationBatch = min(max(batchSize, 256), data.test.count)
         let maxBatch = max(batchSize, evaluationBatch)
         try TrainingStep.checkMemory(config: config, data: data, maxBatch: maxBatch)
+        let pair = WorkerPair.forThreads(passThreads)
         network = try config.model.makeNetwork(sampleShape: data.train.sampleShape, classCount: data.train.classCount,
-                                               maxBatch: maxBatch)
+                                               maxBatch: maxBatch, pair: pair)
         loss = Loss(kind: config.loss, classCount: data.train.classCount, maxBatch: maxBatch)
         optimizer = Optimizer(settings: config.optimizer, parameterCount: network.layout.parameterCount)
         update = FloatBuffer(count: network.layout.parameterCount)
@@ -76,7 +78,7 @@ public final class TrainingStep {
         batchLabels = [Int32](repeating: 0, count: maxBatch)
         sampler = BatchSampler(datasetSize: data.train.count, batchSize: batchSize, seed: config.seed)
         pass = ElementwisePass(layout: network.layout, optimizer: optimizer, update: update, parameters: network.parameters,
-                               gradients: network.gradients, pair: passThreads == 2 ? WorkerPair.shared : WorkerPair(withWorker: false),
+                               gradients: network.gradients, pair: pair,
                                observerCapacity: 0)
     }
 

@@ -100,17 +100,30 @@ final class GradientCheckTests: XCTestCase {
     func testConv2DWithPaddingAndStride() {
         let conv = Conv2D(name: "conv1", inChannels: 2, outChannels: 3, height: 5, width: 5, kernel: 3, stride: 2, padding: 1)
         XCTAssertEqual(conv.outHeight, 3)
-        check(layers: [conv, Linear(name: "fc1", inputSize: conv.outputSize, outputSize: 3)],
+        check(layers: [conv, ChannelsToBatch(name: "flatten", channels: 3, positions: 9),
+                       Linear(name: "fc1", inputSize: conv.outputSize, outputSize: 3)],
               loss: .crossEntropy, batch: 2, classes: 3, inputSize: 50)
         let plain = Conv2D(name: "conv1", inChannels: 1, outChannels: 2, height: 4, width: 4, kernel: 3, stride: 1, padding: 0)
-        check(layers: [plain, Linear(name: "fc1", inputSize: plain.outputSize, outputSize: 2)],
+        check(layers: [plain, ChannelsToBatch(name: "flatten", channels: 2, positions: 4),
+                       Linear(name: "fc1", inputSize: plain.outputSize, outputSize: 2)],
               loss: .mse, batch: 2, classes: 2, inputSize: 16)
+    }
+
+    /// A second convolution reading the first one's channel-major output (as the CNN's conv2), with
+    /// padding wider than the kernel's reach on one side (padding 2, kernel 3), batch 3.
+    func testConv2DOnAChannelMajorInput() {
+        let first = Conv2D(name: "conv1", inChannels: 2, outChannels: 3, height: 4, width: 5)
+        let second = Conv2D(name: "conv2", inChannels: 3, outChannels: 2, height: 4, width: 5, padding: 2, inputLayout: .channelMajor)
+        check(layers: [first, second, ChannelsToBatch(name: "flatten", channels: 2, positions: second.positions),
+                       Linear(name: "fc1", inputSize: second.outputSize, outputSize: 3)],
+              loss: .crossEntropy, batch: 3, classes: 3, inputSize: 40)
     }
 
     /// Batch normalization in training mode (batch statistics), between a convolution and a linear layer.
     func testBatchNormTrainingMode() {
         check(layers: [Conv2D(name: "conv1", inChannels: 1, outChannels: 2, height: 4, width: 4),
                        BatchNorm2D(name: "bn1", channels: 2, height: 4, width: 4),
+                       ChannelsToBatch(name: "flatten", channels: 2, positions: 16),
                        Linear(name: "fc1", inputSize: 32, outputSize: 3)], loss: .crossEntropy, batch: 3, classes: 3, inputSize: 16)
     }
 
@@ -118,6 +131,7 @@ final class GradientCheckTests: XCTestCase {
     func testMaxPool() {
         check(layers: [Conv2D(name: "conv1", inChannels: 1, outChannels: 2, height: 4, width: 4),
                        MaxPool2D(name: "pool1", channels: 2, height: 4, width: 4),
+                       ChannelsToBatch(name: "flatten", channels: 2, positions: 4),
                        Linear(name: "fc1", inputSize: 8, outputSize: 3)], loss: .crossEntropy, batch: 2, classes: 3, inputSize: 16)
     }
 
