@@ -45,17 +45,19 @@ struct crit_pair {
 #endif
 };
 
-// A wait this long for the worker's item means the worker was descheduled while holding it: items are
-// a GEMM part, a group of samples or a chunk, tens of µs. When such waits add up to more than
-// CRIT_PAIR_STALL_SHARE of a CRIT_PAIR_WINDOW_NS window of wall time (another process holds the
+// A wait longer than CRIT_PAIR_SLOW_WAIT_NS plus CRIT_PAIR_SLOW_ITEMS times the caller's own mean item
+// time in that job means the worker was descheduled while holding an item (a normal wait is at most
+// about one item: the worker started its last one a little after the caller). When such waits add up
+// to more than CRIT_PAIR_STALL_SHARE of a CRIT_PAIR_WINDOW_NS window of wall time (another process holds the
 // worker's core: it is descheduled every few ms, and holds an item at some of those moments), the
 // pair stands aside for CRIT_PAIR_CONTENDED_NS and the caller runs every item itself; then it tries
 // the worker again. Contention found again on the retry doubles the next stand-aside (up to
 // CRIT_PAIR_CONTENDED_MAX_NS), so that a long busy spell costs a few retries, not one every 2 s; a
 // few clean windows reset it. Sporadic stalls below that share cost less than standing aside would.
 #define CRIT_PAIR_SLOW_WAIT_NS 200000ull
-#define CRIT_PAIR_WINDOW_NS 50000000ull
-#define CRIT_PAIR_STALL_SHARE 0.02
+#define CRIT_PAIR_SLOW_ITEMS 3
+#define CRIT_PAIR_WINDOW_NS 100000000ull
+#define CRIT_PAIR_STALL_SHARE 0.1
 #define CRIT_PAIR_CONTENDED_NS 2000000000ull
 #define CRIT_PAIR_CONTENDED_MAX_NS 64000000000ull
 
@@ -151,7 +153,7 @@ void crit_pair_destroy(crit_pair *p) {
 
 // Waits until the worker's items of generation `g` are finished (`items` done in all). Spins briefly,
 // then yields: if the scheduler put the worker on this core, a pure spin would keep it from running.
-static void wait_for_items(crit_pair *p, long items) {
+static void wait_for_items(crit_pair *p, long items, uint64_t slow_ns) {
     uint64_t start = 0;
     for (unsigned k = 0; atomic_load_explicit(&p->done, memory_order_acquire) < items; k++) {
         if (k < 4096) cpu_relax();
@@ -163,7 +165,7 @@ static void wait_for_items(crit_pair *p, long items) {
     // Waits past the spin (~10 µs) are timed; slow ones count as stalls (see CRIT_PAIR_STALL_SHARE).
     if (start == 0) return;
     uint64_t now = nanoseconds_now();
-    if (now - start > CRIT_PAIR_SLOW_WAIT_NS) p->stalled_ns += now - start;
+    if (now - start > slow_ns) p->stalled_ns += now - start;
     if (now - p->window_start_ns > CRIT_PAIR_WINDOW_NS) {
         if ((double)p->stalled_ns > CRIT_PAIR_STALL_SHARE * (double)(now - p->window_start_ns)) {
             if (p->aside_ns == 0) p->aside_ns = CRIT_PAIR_CONTENDED_NS;
@@ -206,6 +208,7 @@ void crit_pair_run(crit_pair *p, long items, int share, crit_pair_item item, voi
     if (atomic_load(&p->sleeping)) syscall(SYS_futex, &p->seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 #endif
     long i, mine = 0;
+    uint64_t began = nanoseconds_now();
     while ((i = claim(p, g)) >= 0) {
         item(context, i, 0);
         mine++;
@@ -214,7 +217,8 @@ void crit_pair_run(crit_pair *p, long items, int share, crit_pair_item item, voi
     if (atomic_compare_exchange_strong(&p->state, &expected, g << 2 | WITHDRAWN)) {
         // The worker never took it: every item ran here.
     } else if (atomic_fetch_add_explicit(&p->done, mine, memory_order_acq_rel) + mine < items) {
-        wait_for_items(p, items);
+        uint64_t per_item = mine > 0 ? (nanoseconds_now() - began) / (uint64_t)mine : 0;
+        wait_for_items(p, items, CRIT_PAIR_SLOW_WAIT_NS + CRIT_PAIR_SLOW_ITEMS * per_item);
     }
     atomic_store(&p->busy, 0);
 }

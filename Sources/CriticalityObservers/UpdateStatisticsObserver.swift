@@ -405,7 +405,7 @@ public final class UpdateStatisticsObserver: ChunkedTrainingObserver {
             let expectLow = atLeast(ladder.bin), expectHigh = ladder.bin + 1 < all.counts.count ? atLeast(ladder.bin + 1) : 0
             guard ladder.exceed[0] == expectLow, ladder.exceed[16] == expectHigh else {
                 throw CriticalityError(.numerical,
-                    "the replay of window \(window) did not reproduce the first pass (counts \(ladder.exceed[0])/\(ladder.exceed[16]) vs \(expectLow)/\(expectHigh)); the run is not deterministic (was the thread count or BLAS changed between passes?)")
+                    "the replay of window \(window) did not reproduce the first pass (counts \(ladder.exceed[0])/\(ladder.exceed[16]) vs \(expectLow)/\(expectHigh)); the run is not deterministic (were Criticality or the BLAS kernels — OPENBLAS_CORETYPE — changed between passes?)")
             }
             let level = ladder.chosenLevel(total: total)
             timing.append(TimingResult(

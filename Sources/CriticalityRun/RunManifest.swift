@@ -34,7 +34,7 @@ public struct RunManifest: Codable, Sendable {
         public var files: [String]
     }
 
-    public static let criticalityVersion = "0.1.0"
+    public static let criticalityVersion = "0.2.0"
 
     /// The layout version (`SchemaVersion`); nil in manifests written before 2026-12-01 (version 1).
     public var schemaVersion: Int? = SchemaVersion.current

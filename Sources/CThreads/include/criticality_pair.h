@@ -37,8 +37,9 @@ void crit_pair_destroy(crit_pair *pair);
 void crit_pair_run(crit_pair *pair, long items, int share, crit_pair_item item, void *context);
 
 /// Whether the pair stands aside because its worker was recently not running when needed (other
-/// processes hold the cores): waits of over 200 µs for items in the worker's hands added up to more
-/// than 2% of the wall time since the last check (checked every 50 ms of waiting). For 2 s afterwards
+/// processes hold the cores): waits for items in the worker's hands longer than 200 µs plus three of
+/// the caller's own items added up to more than 10% of the wall time since the last check (checked
+/// every 100 ms of waiting; a host's occasional millisecond hiccup stays below it). For 2 s afterwards
 /// every job runs on the caller alone, then the worker is tried again; contention found again doubles
 /// the next stand-aside, up to 64 s.
 /// Cheap (one clock read).

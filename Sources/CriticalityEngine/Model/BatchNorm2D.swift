@@ -2,13 +2,18 @@ import CriticalityCore
 import CriticalityData
 import Foundation
 
-/// Batch normalization over channels (PyTorch's `nn.BatchNorm2d`, momentum 0.1, ε = 1e-5).
+/// Batch normalization over channels (PyTorch's `nn.BatchNorm2d`, momentum 0.1, ε = 1e-5), optionally
+/// followed by a ReLU in the same pass (`fusedReLU`: the CNN's bn → ReLU, one pass over the
+/// activations instead of three).
 ///
 /// Training: per channel c, μ and σ² (biased) over batch and positions; x̂ = (x − μ)/√(σ² + ε);
-/// y = γ x̂ + β; running_mean ← 0.9·running_mean + 0.1·μ, running_var ← 0.9·running_var + 0.1·σ²·N/(N−1)
-/// (unbiased, as PyTorch). Evaluation: the running statistics replace μ and σ².
-/// γ (weight, init 1) and β (bias, init 0) are parameters; the running statistics are buffers.
-/// Backward (training): ∂x = (γ/√(σ²+ε)) (∂y − mean(∂y) − x̂·mean(∂y·x̂)), ∂γ = Σ ∂y·x̂, ∂β = Σ ∂y.
+/// y = γ x̂ + β (then max(0, y) when fused); running_mean ← 0.9·running_mean + 0.1·μ,
+/// running_var ← 0.9·running_var + 0.1·σ²·N/(N−1) (unbiased, as PyTorch). Evaluation: the running
+/// statistics replace μ and σ². γ (weight, init 1) and β (bias, init 0) are parameters; the running
+/// statistics are buffers.
+/// Backward (training), with g = ∂y (masked by y > 0 when fused):
+/// ∂x = (γ/√(σ²+ε)) (g − mean(g) − x̂·mean(g·x̂)), ∂γ = Σ g·x̂, ∂β = Σ g. x̂ is recomputed from the input
+/// (kept: the previous layer's output) rather than stored.
 ///
 /// Channels run on the pair, each on one thread; its sums are in Double, plane by plane in sample
 /// order, 16 lanes within a plane. Input and output share `layout` (channel-major after a convolution).
@@ -16,6 +21,7 @@ public final class BatchNorm2D: Layer {
     public let name: String
     public let channels: Int, positions: Int
     public let layout: BatchLayout
+    public let fusedReLU: Bool
     public let momentum: Float = 0.1, epsilon: Float = 1e-5
     public var inputSize: Int { channels * positions }
     public var outputSize: Int { inputSize }
@@ -26,17 +32,22 @@ public final class BatchNorm2D: Layer {
 
     private var gamma: UnsafeMutablePointer<Float>!, beta: UnsafeMutablePointer<Float>!
     private var gradGamma: UnsafeMutablePointer<Float>!, gradBeta: UnsafeMutablePointer<Float>!
-    private var normalized: FloatBuffer!, output: FloatBuffer!, gradInput: FloatBuffer!
-    private let inverseStd: FloatBuffer
+    private var output: FloatBuffer!, gradInput: FloatBuffer!
+    /// μ and 1/√(σ² + ε) of the last forward, per channel.
+    private let mean: FloatBuffer, inverseStd: FloatBuffer
+    private var input: UnsafePointer<Float>?
     private var pair = WorkerPair.callerOnly
 
-    public init(name: String, channels: Int, height: Int, width: Int, layout: BatchLayout = .channelMajor) {
+    public init(name: String, channels: Int, height: Int, width: Int, layout: BatchLayout = .channelMajor,
+                fusedReLU: Bool = false) {
         self.name = name
         self.channels = channels
         self.layout = layout
+        self.fusedReLU = fusedReLU
         positions = height * width
         runningMean = FloatBuffer(count: channels)
         runningVar = FloatBuffer([Float](repeating: 1, count: channels))
+        mean = FloatBuffer(count: channels)
         inverseStd = FloatBuffer([Float](repeating: 1, count: channels))
     }
 
@@ -46,7 +57,6 @@ public final class BatchNorm2D: Layer {
     }
 
     public func allocate(maxBatch: Int, gemm: PartitionedGEMM) {
-        normalized = FloatBuffer(count: maxBatch * inputSize)
         output = FloatBuffer(count: maxBatch * inputSize)
         gradInput = FloatBuffer(count: maxBatch * inputSize)
         pair = gemm.pair
@@ -64,53 +74,92 @@ public final class BatchNorm2D: Layer {
     private func offset(_ c: Int, _ b: Int, batch: Int) -> Int { layout.plane(c, b, channels: channels, batch: batch) * positions }
 
     public func forward(_ x: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafeMutablePointer<Float> {
-        let p = positions, n = Double(batch * p)
+        input = x
+        let p = positions, n = Double(batch * p), relu = fusedReLU
         pair.forEach(channels) { c, _ in
-            var mean: Float, variance: Float
+            var m: Float, variance: Float
             if training {
                 var s = 0.0
                 for b in 0..<batch { s += VectorMath.sum(x + offset(c, b, batch: batch), count: p) }
-                let m = s / n
+                let md = s / n
                 var v = 0.0
-                for b in 0..<batch { v += VectorMath.sumOfSquaredDeviations(x + offset(c, b, batch: batch), count: p, from: m) }
-                mean = Float(m); variance = Float(v / n)
-                runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean
+                for b in 0..<batch { v += VectorMath.sumOfSquaredDeviations(x + offset(c, b, batch: batch), count: p, from: md) }
+                m = Float(md); variance = Float(v / n)
+                runningMean[c] = (1 - momentum) * runningMean[c] + momentum * m
                 runningVar[c] = (1 - momentum) * runningVar[c] + momentum * Float(v / max(n - 1, 1))
             } else {
-                mean = runningMean[c]; variance = runningVar[c]
+                m = runningMean[c]; variance = runningVar[c]
             }
             let inv = 1 / (variance + epsilon).squareRoot()
+            mean[c] = m
             inverseStd[c] = inv
             let g = gamma[c], bt = beta[c]
             for b in 0..<batch {
                 let o = offset(c, b, batch: batch)
-                let xr = x + o, nr = normalized.pointer + o, yr = output.pointer + o
-                for i in 0..<p { let h = (xr[i] - mean) * inv; nr[i] = h; yr[i] = g * h + bt }
+                let xr = x + o, yr = output.pointer + o
+                if relu {
+                    for i in 0..<p { yr[i] = max(g * ((xr[i] - m) * inv) + bt, 0) }
+                } else {
+                    for i in 0..<p { yr[i] = g * ((xr[i] - m) * inv) + bt }
+                }
             }
         }
         return output.pointer
     }
 
     public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
-        let p = positions, n = Float(batch * p)
+        guard let x = input else { preconditionFailure("BatchNorm2D.backward before forward") }
+        let p = positions, n = Float(batch * p), relu = fusedReLU, y = UnsafePointer(output.pointer)
         pair.forEach(channels) { c, _ in
-            var sumDy = 0.0, sumDyH = 0.0
+            let m = mean[c], inv = inverseStd[c]
+            var sumG = 0.0, sumGH = 0.0
             for b in 0..<batch {
                 let o = offset(c, b, batch: batch)
-                let (s, d) = VectorMath.sumAndDot(dy + o, normalized.pointer + o, count: p)
-                sumDy += s; sumDyH += d
+                let (s, d) = BatchNorm2D.sums(dy + o, x + o, relu ? y + o : nil, mean: m, inverseStd: inv, count: p)
+                sumG += s; sumGH += d
             }
-            gradGamma[c] = Float(sumDyH)
-            gradBeta[c] = Float(sumDy)
+            gradGamma[c] = Float(sumGH)
+            gradBeta[c] = Float(sumG)
             guard needInputGradient else { return }
-            let scale = gamma[c] * inverseStd[c]
-            let meanDy = Float(sumDy) / n, meanDyH = Float(sumDyH) / n
+            let scale = gamma[c] * inv
+            let meanG = Float(sumG) / n, meanGH = Float(sumGH) / n
             for b in 0..<batch {
                 let o = offset(c, b, batch: batch)
-                let g = dy + o, h = normalized.pointer + o, dx = gradInput.pointer + o
-                for i in 0..<p { dx[i] = scale * (g[i] - meanDy - h[i] * meanDyH) }
+                let g = dy + o, xr = x + o, yr = y + o, dx = gradInput.pointer + o
+                if relu {
+                    for i in 0..<p { let gi: Float = yr[i] > 0 ? g[i] : 0; dx[i] = scale * (gi - meanG - (xr[i] - m) * inv * meanGH) }
+                } else {
+                    for i in 0..<p { dx[i] = scale * (g[i] - meanG - (xr[i] - m) * inv * meanGH) }
+                }
             }
         }
         return needInputGradient ? gradInput.pointer : nil
+    }
+
+    /// (Σ gᵢ, Σ gᵢ·x̂ᵢ) over one plane in Double, 16 lanes then across them, with x̂ᵢ = (xᵢ − μ)·inv and
+    /// gᵢ = dyᵢ, or 0 where yᵢ ≤ 0 when `y` is given (the fused ReLU).
+    @inline(__always)
+    static func sums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>?, mean m: Float,
+                     inverseStd inv: Float, count n: Int) -> (Double, Double) {
+        var s0 = SIMD8<Double>(), s1 = SIMD8<Double>(), d0 = SIMD8<Double>(), d1 = SIMD8<Double>()
+        let mv = SIMD16<Float>(repeating: m), iv = SIMD16<Float>(repeating: inv), zero = SIMD16<Float>()
+        let rdy = UnsafeRawPointer(dy), rx = UnsafeRawPointer(x)
+        var i = 0
+        while i + 16 <= n {
+            var g = rdy.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+            if let y { g = zero.replacing(with: g, where: UnsafeRawPointer(y).loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self) .> zero) }
+            let h = (rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self) - mv) * iv
+            let gh = g * h
+            s0 += SIMD8<Double>(g.lowHalf); s1 += SIMD8<Double>(g.highHalf)
+            d0 += SIMD8<Double>(gh.lowHalf); d1 += SIMD8<Double>(gh.highHalf)
+            i += 16
+        }
+        var sum = (s0 + s1).sum(), dot = (d0 + d1).sum()
+        while i < n {
+            let g: Float = y.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]
+            sum += Double(g); dot += Double(g * ((x[i] - m) * inv))
+            i += 1
+        }
+        return (sum, dot)
     }
 }

@@ -61,12 +61,14 @@ public struct ModelSpec: Codable, Equatable, Sendable {
             activation == .linear ? Activation(name: n, kind: .linear, size: size) : Activation(name: n, kind: activation, size: size)
         }
         layers.append(Conv2D(name: "conv1", inChannels: c, outChannels: 32, height: h, width: w, inputLayout: .batchMajor))
-        layers.append(BatchNorm2D(name: "bn1", channels: 32, height: h, width: w))
-        layers.append(relu("relu1", 32 * h * w))
+        // bn → ReLU in one pass when the activation is ReLU (`BatchNorm2D.fusedReLU`), else two layers.
+        let fuse = activation == .relu
+        layers.append(BatchNorm2D(name: "bn1", channels: 32, height: h, width: w, fusedReLU: fuse))
+        if !fuse { layers.append(relu("relu1", 32 * h * w)) }
         layers.append(MaxPool2D(name: "pool1", channels: 32, height: h, width: w))
         layers.append(Conv2D(name: "conv2", inChannels: 32, outChannels: 64, height: h / 2, width: w / 2, inputLayout: .channelMajor))
-        layers.append(BatchNorm2D(name: "bn2", channels: 64, height: h / 2, width: w / 2))
-        layers.append(relu("relu2", 64 * (h / 2) * (w / 2)))
+        layers.append(BatchNorm2D(name: "bn2", channels: 64, height: h / 2, width: w / 2, fusedReLU: fuse))
+        if !fuse { layers.append(relu("relu2", 64 * (h / 2) * (w / 2))) }
         layers.append(MaxPool2D(name: "pool2", channels: 64, height: h / 2, width: w / 2))
         layers.append(ChannelsToBatch(name: "flatten", channels: 64, positions: (h / 4) * (w / 4)))
         let flat = 64 * (h / 4) * (w / 4)

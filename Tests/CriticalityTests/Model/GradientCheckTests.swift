@@ -127,6 +127,14 @@ final class GradientCheckTests: XCTestCase {
                        Linear(name: "fc1", inputSize: 32, outputSize: 3)], loss: .crossEntropy, batch: 3, classes: 3, inputSize: 16)
     }
 
+    /// Batch normalization with its ReLU fused in (the CNN's bn → ReLU), batch 3.
+    func testBatchNormWithFusedReLU() {
+        check(layers: [Conv2D(name: "conv1", inChannels: 1, outChannels: 2, height: 4, width: 4),
+                       BatchNorm2D(name: "bn1", channels: 2, height: 4, width: 4, fusedReLU: true),
+                       ChannelsToBatch(name: "flatten", channels: 2, positions: 16),
+                       Linear(name: "fc1", inputSize: 32, outputSize: 3)], loss: .crossEntropy, batch: 3, classes: 3, inputSize: 16)
+    }
+
     /// 2×2 max pooling (random inputs: ties have probability zero).
     func testMaxPool() {
         check(layers: [Conv2D(name: "conv1", inChannels: 1, outChannels: 2, height: 4, width: 4),
