@@ -125,15 +125,35 @@ public final class BatchNorm2D: Layer {
             let meanG = Float(sumG) / n, meanGH = Float(sumGH) / n
             for b in 0..<batch {
                 let o = offset(c, b, batch: batch)
-                let g = dy + o, xr = x + o, yr = y + o, dx = gradInput.pointer + o
-                if relu {
-                    for i in 0..<p { let gi: Float = yr[i] > 0 ? g[i] : 0; dx[i] = scale * (gi - meanG - (xr[i] - m) * inv * meanGH) }
-                } else {
-                    for i in 0..<p { dx[i] = scale * (g[i] - meanG - (xr[i] - m) * inv * meanGH) }
-                }
+                BatchNorm2D.inputGradient(dy + o, x + o, relu ? y + o : nil, into: gradInput.pointer + o, count: p,
+                                          mean: m, inverseStd: inv, scale: scale, meanG: meanG, meanGH: meanGH)
             }
         }
         return needInputGradient ? gradInput.pointer : nil
+    }
+
+    /// dxᵢ = scale·(gᵢ − mean(g) − x̂ᵢ·mean(g·x̂)) over one plane, with gᵢ as in `sums`: 16 lanes at a
+    /// time with a blend for the ReLU mask (a per-element branch on the sign was measured 9 ns/element).
+    @inline(__always)
+    static func inputGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>?,
+                              into dx: UnsafeMutablePointer<Float>, count n: Int, mean m: Float, inverseStd inv: Float,
+                              scale: Float, meanG: Float, meanGH: Float) {
+        let mv = SIMD16<Float>(repeating: m), iv = SIMD16<Float>(repeating: inv), zero = SIMD16<Float>()
+        let sv = SIMD16<Float>(repeating: scale), gv = SIMD16<Float>(repeating: meanG), hv = SIMD16<Float>(repeating: meanGH)
+        let rdy = UnsafeRawPointer(dy), rx = UnsafeRawPointer(x), rdx = UnsafeMutableRawPointer(dx)
+        var i = 0
+        while i + 16 <= n {
+            var g = rdy.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+            if let y { g = zero.replacing(with: g, where: UnsafeRawPointer(y).loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self) .> zero) }
+            let h = (rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self) - mv) * iv
+            rdx.storeBytes(of: sv * (g - gv - h * hv), toByteOffset: 4 * i, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < n {
+            let g: Float = y.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]
+            dx[i] = scale * (g - meanG - (x[i] - m) * inv * meanGH)
+            i += 1
+        }
     }
 
     /// (Σ gᵢ, Σ gᵢ·x̂ᵢ) over one plane in Double, 16 lanes then across them, with x̂ᵢ = (xᵢ − μ)·inv and
