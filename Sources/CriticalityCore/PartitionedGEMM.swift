@@ -16,7 +16,8 @@ public struct GEMMPartition: Equatable, Sendable {
     /// the repeated packing of the operand all parts share stay small beside it.
     public static let minimumPartFLOPs = 6.0e6
     /// At most this many parts: two threads balance with 2–4, and more parts pack the shared operand
-    /// more often (measured on `mlp-large` and the CNN, docs/benchmarks.md).
+    /// more often. Chosen, not tuned: `mlp-large` (4 column parts per product) runs on two threads at
+    /// the old OpenBLAS-threaded rate (docs/benchmarks.md, issue 14).
     public static let maximumParts = 4
     /// Block edges fall on multiples of this (the AVX-512 sgemm kernels' 16-float tile width).
     public static let alignment = 16
