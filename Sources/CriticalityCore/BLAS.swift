@@ -32,10 +32,6 @@ public enum BLAS {
         return Int(crit_dsyevd(Int32(n), &a, Int32(n), &eigenvalues))
     }
 
-    /// The most threads OpenBLAS is built for (its NUM_THREADS: 64 in both builds we link); a request
-    /// above it would be cut to it silently.
-    public static let maximumThreads = 64
-
     /// Number of threads the backend uses for one call.
     public static var threads: Int {
         get { Int(crit_blas_get_threads()) }

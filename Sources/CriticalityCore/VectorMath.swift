@@ -66,25 +66,6 @@ public enum VectorMath {
         return total
     }
 
-    /// (Σ xᵢ, Σ xᵢ·yᵢ) accumulated in Double, in the order of `sum` (batch norm's backward sums).
-    @inline(__always)
-    public static func sumAndDot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int) -> (sum: Double, dot: Double) {
-        var s0 = SIMD8<Double>(), s1 = SIMD8<Double>(), d0 = SIMD8<Double>(), d1 = SIMD8<Double>()
-        var i = 0
-        let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
-        while i + 16 <= n {
-            let a = rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-            let b = ry.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-            let al = SIMD8<Double>(a.lowHalf), ah = SIMD8<Double>(a.highHalf)
-            s0 += al; s1 += ah
-            d0 += al * SIMD8<Double>(b.lowHalf); d1 += ah * SIMD8<Double>(b.highHalf)
-            i += 16
-        }
-        var sum = (s0 + s1).sum(), dot = (d0 + d1).sum()
-        while i < n { sum += Double(x[i]); dot += Double(x[i]) * Double(y[i]); i += 1 }
-        return (sum, dot)
-    }
-
     /// Whether every xᵢ is finite (no NaN, no ±Inf).
     public static func allFinite(_ x: UnsafePointer<Float>, count n: Int) -> Bool {
         for i in 0..<n where !x[i].isFinite { return false }

@@ -44,6 +44,8 @@ public final class Conv2D: Layer {
     private var partialGradWeight: FloatBuffer!
     private var gemm: PartitionedGEMM!
     private var input: UnsafePointer<Float>?
+    /// ∂L/∂Y of the running backward (read by the groups on either thread).
+    private var backwardGradOutput: UnsafePointer<Float>?
     private var batch = 0
     private var needInputGradient = false
 
@@ -202,5 +204,4 @@ public final class Conv2D: Layer {
         gemm.pair.forEach(outChannels) { c, _ in gb[c] = Float(VectorMath.sum(dy + c * bp, count: bp)) }
         return needInputGradient ? gradInput.pointer : nil
     }
-    private var backwardGradOutput: UnsafePointer<Float>?
 }

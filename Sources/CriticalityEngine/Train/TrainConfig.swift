@@ -92,9 +92,6 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if let t = threads {
             let cores = ProcessInfo.processInfo.activeProcessorCount
             guard t >= 1 else { throw CriticalityError(.invalidArgument, "'threads' must be ≥ 1; got \(t)") }
-            guard t <= BLAS.maximumThreads else {
-                throw CriticalityError(.invalidArgument, "'threads' \(t) is more than the \(BLAS.maximumThreads) the BLAS library supports")
-            }
             guard allowMoreThreadsThanCores || t <= cores else {
                 throw CriticalityError(.invalidArgument, "'threads' \(t) is more than this machine's \(cores) cores; threads beyond the cores only wait for each other (use at most \(cores))")
             }
