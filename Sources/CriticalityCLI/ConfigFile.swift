@@ -204,7 +204,7 @@ enum ConfigKey: String, CaseIterable {
     case model, widths, activation, initialization = "init", loss, dataset, dataDirectory = "data-dir", optimizer
     case lr, momentum, beta1, beta2, alpha, eps, batchSize = "batch-size", steps, epochs
     case evalEvery = "eval-every", checkpointEvery = "checkpoint-every", seed, threads, out
-    case windows, reservoirSize = "reservoir-size", quantiles, updates
+    case windows, reservoirSize = "reservoir-size", quantiles, updates, keepCheckpoints = "keep-checkpoints"
 
     enum ValueType { case string, int, double, seed, bool, intList, choice([String]) }
 
@@ -219,7 +219,7 @@ enum ConfigKey: String, CaseIterable {
         case .initialization: return .choice(Initialization.allCases.map(\.rawValue))
         case .optimizer: return .choice(OptimizerKind.allCases.map(\.rawValue))
         case .loss: return .choice(LossKind.allCases.map(\.rawValue))
-        case .model, .dataset, .dataDirectory, .batchSize, .out, .windows, .quantiles: return .string
+        case .model, .dataset, .dataDirectory, .batchSize, .out, .windows, .quantiles, .keepCheckpoints: return .string
         }
     }
 }

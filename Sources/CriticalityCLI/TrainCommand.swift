@@ -47,6 +47,8 @@ struct TrainCommand: ParsableCommand {
     var evalEvery: Int?
     @Option(help: "Write a checkpoint every N steps (and on Ctrl-C and at the end). Default 5000.")
     var checkpointEvery: Int?
+    @Option(help: "Keep the checkpoints at these points in checkpoints/ for later analysis (`criticality perturb --at epoch_50`): epochs, e.g. 50,100, or step:N.")
+    var keepCheckpoints: String?
     @Option(help: "Seed of every random stream (initialization, shuffling, sampling). Default 1.")
     var seed: UInt64?
     @Option(help: "Threads a step computes on: 1, or 2 (more are accepted and use 2). Default: 2 where the machine has two cores. A run's numbers do not depend on it.")
@@ -113,6 +115,9 @@ struct TrainCommand: ParsableCommand {
         if let v = try pick(checkpointEvery, .checkpointEvery, { try $0.int($1) }) { c.checkpointEvery = v }
         if let v = try pick(seed, .seed, { try $0.seed($1) }) { c.seed = v }
         c.threads = try pick(threads, .threads) { try $0.int($1) }
+        if let k = try pick(keepCheckpoints, .keepCheckpoints, { try $0.string($1) }) {
+            c.keepCheckpoints = try k.split(separator: ",").map { try CheckpointMark(parsing: String($0)) }
+        }
         let updatesKey = try file?.bool(ConfigKey.updates.rawValue)  // checked even when --no-updates decides
         if noUpdates || updatesKey == false {
             c.updates = nil

@@ -11,6 +11,10 @@ public struct RNG: RandomNumberGenerator, Codable, Equatable, Sendable {
         case reservoir = 4
         case bootstrap = 5
         case probe = 6
+        /// The parameters a perturbation scan draws (`criticality perturb`).
+        case perturbation = 7
+        /// Synthetic landscapes: curvatures and positions (`criticality landscape`).
+        case landscape = 8
     }
 
     public var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64

@@ -56,6 +56,16 @@ public struct RunManifest: Codable, Sendable {
     public var observers: [ObserverInfo]
     /// Files of the run directory, relative to it.
     public var outputs: [String]
+    /// The checkpoints kept so far (`train --keep-checkpoints`), in the order asked for; nil when none
+    /// were asked for.
+    public var keptCheckpoints: [KeptCheckpoint]? = nil
+
+    /// A checkpoint kept at a chosen point: its mark ("epoch:50"), step, and folder (relative).
+    public struct KeptCheckpoint: Codable, Sendable, Equatable {
+        public var mark: String
+        public var step: Int
+        public var path: String
+    }
 
     public struct DatasetInfo: Codable, Sendable {
         public var name: String
@@ -68,7 +78,7 @@ public struct RunManifest: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", status, incompleteReason = "incomplete_reason", config, seed, totalSteps = "total_steps"
         case stepsCompleted = "steps_completed", parameterCount = "parameter_count", layout, dataset, versions
-        case command, created, timing, final, observers, outputs
+        case command, created, timing, final, observers, outputs, keptCheckpoints = "kept_checkpoints"
     }
 }
 

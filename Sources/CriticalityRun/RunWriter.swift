@@ -66,6 +66,31 @@ final class RunWriter {
                              buffers: engine.network.stateBuffers, optimizer: engine.optimizer, observers: observers)
     }
 
+    /// Writes `checkpoints/NAME/` (`train --keep-checkpoints`): a full checkpoint of the state after the
+    /// step, kept for analysis (`criticality perturb --at NAME`); training never touches it again.
+    func writeKeptCheckpoint(_ mark: CheckpointMark, _ p: Progress, wallSeconds: Double, engine: TrainingStep) throws {
+        let bytes = try metrics.flush()
+        let state = CheckpointState(step: p.step, samplerEpoch: p.sampler.epoch, samplerPosition: p.sampler.position,
+                                    optimizerStepCount: p.optimizerStepCount, metricsBytes: bytes,
+                                    lastTestLoss: p.lastTestLoss, lastTestAccuracy: p.lastTestAccuracy,
+                                    lastTrainLoss: p.lastTrainLoss, trainingSeconds: p.trainingSeconds,
+                                    wallSeconds: wallSeconds, configCRC32: configCRC32)
+        try FileManager.default.createDirectory(atPath: run.path + "/" + RunDirectory.Relative.keptCheckpoints,
+                                                withIntermediateDirectories: true)
+        try Checkpoint.write(to: run.keptCheckpoint(mark.folderName), state: state, parameters: engine.network.parameters,
+                             buffers: engine.network.stateBuffers, optimizer: engine.optimizer, observers: [])
+    }
+
+    /// The kept checkpoints of a run at step `step` (those at or before it), for the manifest.
+    func keptCheckpoints(at step: Int) throws -> [RunManifest.KeptCheckpoint]? {
+        let kept = try config.train.keptCheckpointSteps(datasetSize: data.train.count)
+        guard !kept.isEmpty else { return nil }
+        return kept.filter { $0.step <= step }.map {
+            RunManifest.KeptCheckpoint(mark: $0.mark.description, step: $0.step,
+                                       path: RunDirectory.Relative.keptCheckpoints + "/" + $0.mark.folderName + "/")
+        }
+    }
+
     /// Writes `replay/window_A_B/`: what determines steps A… (θ, optimizer state, sampler position).
     func writeReplaySnapshot(_ w: Range<Int>, _ p: Progress, engine: TrainingStep) throws {
         let state = CheckpointState(step: p.step, samplerEpoch: p.sampler.epoch, samplerPosition: p.sampler.position,
@@ -101,6 +126,8 @@ final class RunWriter {
         typealias R = RunDirectory.Relative
         let complete = status == "complete"
         var outputs = [R.manifest, R.metrics, R.checkpoint + "/"]
+        let kept = try keptCheckpoints(at: p.step)
+        outputs += (kept ?? []).map(\.path)
         if !complete && replays { outputs.append(R.replay + "/") }
         if complete { outputs.append(R.parameters) }
         if complete && !engine.network.stateBuffers.isEmpty { outputs.append(R.buffers) }
@@ -121,7 +148,7 @@ final class RunWriter {
             command: command, created: created,
             timing: .init(trainingSeconds: p.trainingSeconds, wallSeconds: wallSeconds,
                           stepsPerSecond: p.trainingSeconds > 0 ? Double(p.step) / p.trainingSeconds : 0),
-            final: final, observers: obs, outputs: outputs)
+            final: final, observers: obs, outputs: outputs, keptCheckpoints: kept)
         try manifest.write(to: run)
     }
 }

@@ -60,6 +60,8 @@ public final class Trainer {
     public var batchSize: Int { engine.batchSize }
     /// Index of the next update (the number applied so far).
     public private(set) var step = 0
+    /// Kept checkpoints (`TrainConfig.keepCheckpoints`) by the step after which each is written.
+    public let keptCheckpoints: [Int: CheckpointMark]
     /// Windows some observer needs replayed after the first pass (snapshots are taken at their starts).
     public let replayWindows: [Range<Int>]
 
@@ -110,6 +112,7 @@ public final class Trainer {
         self.data = data
         self.runPath = runPath
         totalSteps = try config.train.totalSteps(datasetSize: data.train.count)
+        keptCheckpoints = Dictionary(uniqueKeysWithValues: try config.train.keptCheckpointSteps(datasetSize: data.train.count).map { ($0.step, $0.mark) })
         // Every job of a step (GEMM parts, layer loops, the elementwise pass) runs on the caller and, with
         // two threads or more, the shared worker; OpenBLAS itself on one thread (`PartitionedGEMM`).
         // The jobs are cut by the problem, not the thread count: the numbers are the same on 1 or 2.
@@ -213,6 +216,9 @@ public final class Trainer {
                 let (l, a) = engine.evaluate(data.test)
                 lastTestLoss = l; lastTestAccuracy = a
                 writer.metrics.attachTest(loss: l, accuracy: a)
+            }
+            if let mark = keptCheckpoints[step] {
+                try writer.writeKeptCheckpoint(mark, progressRecord, wallSeconds: wall(), engine: engine)
             }
             if step % config.checkpointEvery == 0 && step < totalSteps {
                 try writer.writeCheckpoint(progressRecord, wallSeconds: wall(), engine: engine, observers: observers)

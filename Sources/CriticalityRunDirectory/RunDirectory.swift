@@ -23,6 +23,8 @@ public struct RunDirectory: Hashable, Sendable {
         public static let parameters = "parameters.npy"
         public static let buffers = "buffers.npy"
         public static let checkpoint = "checkpoint"
+        public static let keptCheckpoints = "checkpoints"
+        public static let landscape = "landscape"
         public static let replay = "replay"
         public static let observers = "observers"
         public static let lock = ".lock"
@@ -42,6 +44,13 @@ public struct RunDirectory: Hashable, Sendable {
     public var checkpoint: CheckpointFolder { CheckpointFolder(path + "/" + Relative.checkpoint) }
     /// `checkpoint.old/`, the previous checkpoint while a new one is swapped in.
     public var previousCheckpoint: CheckpointFolder { CheckpointFolder(path + "/" + Relative.checkpoint + CheckpointFolder.oldSuffix) }
+    /// `checkpoints/NAME/`: a checkpoint kept at a chosen point of the run (`train --keep-checkpoints`;
+    /// NAME is "epoch_50" or "step_1000"), never overwritten or removed by training.
+    public func keptCheckpoint(_ name: String) -> CheckpointFolder {
+        CheckpointFolder(path + "/" + Relative.keptCheckpoints + "/" + name)
+    }
+    /// `landscape/`: the perturbation scans of `criticality perturb` (`LandscapeFolder`).
+    public var landscape: LandscapeFolder { LandscapeFolder(path + "/" + Relative.landscape) }
     /// `replay/`: window-start checkpoints for the observers' second pass (removed when the run completes).
     public var replay: String { path + "/" + Relative.replay }
     /// `replay/window_A_B/`: the checkpoint at the start of window A..<B.

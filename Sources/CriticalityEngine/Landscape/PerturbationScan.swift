@@ -92,25 +92,54 @@ public final class PerturbationScan {
         let generic = stageOf.contains { s in if case .linear = network.stages[s] { return false } else { return true } }
         let threads = pair.threads
         let scratch = (0..<threads).map { _ in Scratch(self, copyTheta: generic) }
+        // Work items: the parameters of one unit with a piecewise-linear tail together (they share the
+        // traced function of every sample), every other parameter alone.
+        var items: [WorkItem] = []
+        var groups: [Int: Int] = [:]
+        for (t, k) in parameters.enumerated() {
+            let l = stageOf[t]
+            if case .linear(let inputs, _, let w, let b) = network.stages[l], piecewiseLinearTail(after: l) != nil {
+                let unit = k >= b ? k - b : (k - w) / inputs
+                let key = l * (1 << 32) + unit
+                if groups[key] == nil { groups[key] = items.count; items.append(.unit(UnitTrials(stage: l, unit: unit, trials: []))) }
+                guard case .unit(var g) = items[groups[key]!] else { continue }
+                g.trials.append((t, k >= b ? nil : (k - w) % inputs))
+                items[groups[key]!] = .unit(g)
+            } else {
+                items.append(.single(t))
+            }
+        }
         var sums = [CompensatedSum](repeating: CompensatedSum(), count: parameters.count * shifts.count)
         var lossSum = CompensatedSum()
         let block = Block(self)
         var start = 0
-        let batches = max(1, (parameters.count + 255) / 256)
+        // Batches of items between progress reports: enough items in each for both threads to stay busy.
+        let batches = max(1, min(64, items.count / 32))
         while start < set.count {
             let rows = min(blockRows, set.count - start)
             block.fill(start: start, rows: rows)
             for n in 0..<rows { lossSum.add(block.sampleLoss[n]) }
             for batch in 0..<batches {
-                let range = (batch * parameters.count / batches)..<((batch + 1) * parameters.count / batches)
+                let range = (batch * items.count / batches)..<((batch + 1) * items.count / batches)
                 sums.withUnsafeMutableBufferPointer { out in
                     let out = out
                     pair.forEach(range.count) { item, thread in
-                        let t = range.lowerBound + item
                         let s = scratch[thread]
-                        s.clear(shifts.count)
-                        self.trial(parameter: parameters[t], stage: stageOf[t], shifts: shifts, block: block, rows: rows, scratch: s)
-                        for d in shifts.indices { out[t * shifts.count + d].add(s.sums[d].value) }
+                        switch items[range.lowerBound + item] {
+                        case .single(let t):
+                            s.clear(shifts.count)
+                            self.trial(parameter: parameters[t], stage: stageOf[t], shifts: shifts, block: block, rows: rows, scratch: s)
+                            for d in shifts.indices { out[t * shifts.count + d].add(s.sums[d].value) }
+                        case .unit(let g):
+                            let count = g.trials.count * shifts.count
+                            s.clear(count)
+                            s.sums.withUnsafeMutableBufferPointer { groupSums in
+                                self.unitGroup(g, shifts: shifts, block: block, rows: rows, scratch: s, sums: groupSums.baseAddress!)
+                            }
+                            for (c, trial) in g.trials.enumerated() {
+                                for d in shifts.indices { out[trial.index * shifts.count + d].add(s.sums[c * shifts.count + d].value) }
+                            }
+                        }
                     }
                 }
                 progress?((Double(start) + Double(rows) * Double(batch + 1) / Double(batches)) / Double(set.count))
@@ -153,6 +182,12 @@ public final class PerturbationScan {
             start += rows
         }
         return sum.value / Double(set.count)
+    }
+
+    /// What one thread does at a time in `run`.
+    enum WorkItem {
+        case single(Int)
+        case unit(UnitTrials)
     }
 
     // MARK: - One parameter on one block
@@ -419,9 +454,12 @@ public final class PerturbationScan {
         /// This thread's copy of θ for trials that recompute a stage with θ_k changed.
         let theta: UnsafeMutablePointer<Double>?
         var sums: [CompensatedSum] = []
+        /// The piecewise-linear path's memory (`unitGroup`).
+        let tail: TailWork
 
         init(_ scan: PerturbationScan, copyTheta: Bool) {
             let n = scan.blockRows
+            tail = TailWork(network: scan.network, rows: n)
             rows = .allocate(capacity: n); touched = .allocate(capacity: n); denseRows = .allocate(capacity: scan.chunkRows)
             values = .allocate(capacity: n)
             dense = [.allocate(capacity: scan.chunkRows * scan.maxWidth), .allocate(capacity: scan.chunkRows * scan.maxWidth)]

@@ -68,6 +68,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// and uses 2, this project's 2-core target). Nil: 2 on a machine with two cores or more. A run's
     /// numbers do not depend on it (every job is cut by the problem, `PartitionedGEMM`).
     public var threads: Int?
+    /// Points whose parameters are kept in `checkpoints/NAME/` (`CheckpointMark`), e.g. epochs 50 and
+    /// 100 for the paper's perturbation scan; nil or empty keeps none.
+    public var keepCheckpoints: [CheckpointMark]?
 
     public init(model: ModelSpec, optimizer: OptimizerSettings) {
         self.model = model
@@ -77,6 +80,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case model, loss, dataset, dataDirectory = "data_directory", optimizer, batchSize = "batch_size", steps, epochs
         case evalEvery = "eval_every", checkpointEvery = "checkpoint_every", seed, threads
+        case keepCheckpoints = "keep_checkpoints"
     }
 
     /// Checks everything a user (a flag, a YAML key, or an edited manifest.json that `resume` reads) can
@@ -95,6 +99,27 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             guard allowMoreThreadsThanCores || t <= cores else {
                 throw CriticalityError(.invalidArgument, "'threads' \(t) is more than this machine's \(cores) cores; threads beyond the cores only wait for each other (use at most \(cores))")
             }
+        }
+    }
+
+    /// The step (updates applied) of each kept checkpoint, in the order given; a mark past the end of
+    /// the run or given twice is an error that names it.
+    public func keptCheckpointSteps(datasetSize: Int) throws -> [(mark: CheckpointMark, step: Int)] {
+        guard let marks = keepCheckpoints, !marks.isEmpty else { return [] }
+        let total = try totalSteps(datasetSize: datasetSize)
+        let b = batchSize.resolved(datasetSize: max(datasetSize, 1))
+        let perEpoch = (datasetSize + b - 1) / b
+        var seen: [Int: CheckpointMark] = [:]
+        return try marks.map { mark in
+            let step = mark.step(stepsPerEpoch: perEpoch)
+            guard step <= total else {
+                throw CriticalityError(.invalidArgument, "'keep-checkpoints' \(mark) is step \(step), after the run's last step \(total); keep a checkpoint within the run")
+            }
+            if let other = seen[step] {
+                throw CriticalityError(.invalidArgument, "'keep-checkpoints' \(mark) and \(other) are the same step \(step); give each once")
+            }
+            seen[step] = mark
+            return (mark, step)
         }
     }
 
