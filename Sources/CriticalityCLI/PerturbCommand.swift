@@ -105,16 +105,10 @@ struct PerturbCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: run.manifest) else {
                 throw CriticalityError(.fileNotFound, "\(run.path): no manifest.json; give the folder `criticality train --out` wrote")
             }
-            let isTerminal = isatty(STDERR_FILENO) == 1
-            var last = Date.distantPast
+            let display = FractionDisplay()
             let summary = try Perturbation.run(run, settings: s, memoryBytes: memory << 20,
                                                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                                               dataDirectory: dataDir, replace: force) { source, fraction in
-                guard Date().timeIntervalSince(last) >= (isTerminal ? 0.2 : 10) || fraction >= 1 else { return }
-                last = Date()
-                let line = String(format: "perturb %@: %.1f%%", source, 100 * fraction)
-                FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[2K" : "") + line + (isTerminal && fraction < 1 ? "" : "\n")).utf8))
-            }
+                                               dataDirectory: dataDir, replace: force) { display.update("perturb \($0)", $1) }
             summary.sources.forEach(printResponses)
             print("\(run.landscape.summary) written")
         } catch let e as CriticalityError {

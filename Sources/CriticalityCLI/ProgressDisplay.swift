@@ -44,3 +44,22 @@ final class ProgressDisplay {
             : t >= 60 ? String(format: "%ldm%02lds", t / 60, t % 60) : "\(t)s"
     }
 }
+
+/// A "what: 42.0%" line for work measured as a fraction (a perturbation scan): live on a terminal, every
+/// 10 seconds otherwise.
+final class FractionDisplay {
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private var last = Date.distantPast
+    private var started = Date()
+    private var current = ""
+
+    func update(_ what: String, _ fraction: Double) {
+        if what != current { current = what; started = Date() }
+        guard Date().timeIntervalSince(last) >= (isTerminal ? 0.2 : 10) || fraction >= 1 else { return }
+        last = Date()
+        let elapsed = Date().timeIntervalSince(started)
+        let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : .infinity
+        let line = String(format: "%@: %.1f%% | ETA ", what, 100 * fraction) + ProgressDisplay.duration(eta)
+        FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[2K" : "") + line + (isTerminal && fraction < 1 ? "" : "\n")).utf8))
+    }
+}

@@ -11,6 +11,8 @@ struct ReportCommand: ParsableCommand {
     var runs: [String]
     @Option(help: "Output HTML file.")
     var out: String = "report.html"
+    @Option(help: "A folder written by `criticality landscape` (synthetic landscapes, SI S16–S18); repeatable.")
+    var landscape: [String] = []
     @Flag(help: "Do not run `analyze` on runs without current fits (their fits are then left out).")
     var noAnalyze = false
 
@@ -30,7 +32,13 @@ struct ReportCommand: ParsableCommand {
                 for p in run.problems { FileHandle.standardError.write(Data("warning: \(p)\n".utf8)) }
                 data.append(run)
             }
-            try FileOutput.write(HTMLReport.render(data), to: out)
+            let synthetic = try landscape.map { path -> LandscapeData in
+                guard let l = try LandscapeData(name: (path as NSString).lastPathComponent, folder: LandscapeFolder(path)) else {
+                    throw CriticalityError(.fileNotFound, "--landscape \(path): no summary.json; give a folder written by `criticality landscape --out`")
+                }
+                return l
+            }
+            try FileOutput.write(HTMLReport.render(data, synthetic: synthetic), to: out)
             print("\(out) written (\(data.count) run\(data.count == 1 ? "" : "s"))")
         } catch let e as CriticalityError {
             throw fail(e)

@@ -25,13 +25,14 @@ struct ReproduceCommand: ParsableCommand {
                 throw CriticalityError(.invalidArgument, "--scale '\(scale)' is not one of smoke, quick, paper")
             }
             let plan = try Reproduction.plan(scale: s, mnist: mnist, cifar10: cifar10, seed: seed)
-            let total = 2 * plan.count + 1
+            let total = 2 * plan.count + 2
             var stage = 0
             func announce(_ what: String) {
                 stage += 1
                 FileHandle.standardError.write(Data("[\(stage)/\(total)] \(what)\n".utf8))
             }
             let start = Date()
+            let progress = FractionDisplay()
             var runs: [String] = []
             let folder = ReproductionFolder(out)
             for e in plan {
@@ -45,12 +46,20 @@ struct ReproduceCommand: ParsableCommand {
                     let data = try DatasetCatalog.load(name: e.config.dataset, directory: e.config.dataDirectory)
                     try runTraining(config: manifest!.config, data: data, runPath: dir, resume: true)
                 } else {
-                    announce("train \(e.name): \(e.config.steps ?? 0) steps, windows \(e.config.updates?.windows.description ?? "")")
+                    announce("train \(e.name): " + (e.config.steps.map { "\($0) steps" } ?? "\(e.config.epochs ?? 1) epochs")
+                             + (e.config.updates.map { ", windows \($0.windows.description)" } ?? "")
+                             + (e.config.keepCheckpoints.map { ", checkpoints kept at \($0.map(\.description).joined(separator: ", "))" } ?? ""))
                     let data = try DatasetCatalog.load(name: e.config.dataset, directory: e.config.dataDirectory)
                     let lock = try prepareOutput(dir, force: true)
                     try runTraining(config: e.config, data: data, runPath: dir, resume: false, lock: lock)
                 }
-                if RunAnalysis.isCurrent(run: dir) {
+                if let p = e.perturb {
+                    announce("perturb \(e.name): \(p.perLayer) parameters per layer, δ = \(p.deltas.map(LandscapeFolder.deltaText).joined(separator: ", ")), whole training set")
+                    try Perturbation.run(RunDirectory(dir), settings: p, memoryBytes: 4096 << 20,
+                                         threads: ProcessInfo.processInfo.activeProcessorCount, replace: true) { source, fraction in
+                        progress.update("perturb \(source)", fraction)
+                    }
+                } else if RunAnalysis.isCurrent(run: dir) {
                     announce("analyze \(e.name): already done, skipped")
                 } else {
                     announce("analyze \(e.name)")
@@ -58,9 +67,12 @@ struct ReproduceCommand: ParsableCommand {
                     _ = try RunAnalysis.analyze(run: dir, options: TailFitOptions())
                 }
             }
+            announce("synthetic landscapes (SI S16–S18)")
+            try SyntheticLandscapes.run(Reproduction.syntheticLandscapes(scale: s, seed: seed), into: folder.syntheticLandscapes, replace: true)
             announce("report")
             let data = try runs.map { try RunData(path: $0) }
-            try FileOutput.write(HTMLReport.render(data, title: "Criticality — reproduction (\(s.rawValue) scale)"), to: folder.report)
+            let synthetic = try LandscapeData(name: "synthetic", folder: folder.syntheticLandscapes).map { [$0] } ?? []
+            try FileOutput.write(HTMLReport.render(data, synthetic: synthetic, title: "Criticality — reproduction (\(s.rawValue) scale)"), to: folder.report)
             print(String(format: "%@ written; %ld runs in %@", folder.report, runs.count,
                          ProgressDisplay.duration(Date().timeIntervalSince(start))))
         } catch let e as CriticalityError {

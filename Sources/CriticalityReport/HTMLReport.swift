@@ -12,7 +12,8 @@ import Foundation
 /// external resources): run configurations, training curves, the figures, the fit tables, and the
 /// claims table with computed verdicts.
 public enum HTMLReport {
-    public static func render(_ runs: [RunData], title: String = "Criticality report") -> String {
+    public static func render(_ runs: [RunData], synthetic: [LandscapeData] = [], title: String = "Criticality report") -> String {
+        let updateRuns = runs.filter(\.recordsUpdates)
         var h = """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
@@ -30,7 +31,7 @@ public enum HTMLReport {
         <p class="small">Reproduction of “Heavy-tailed update distributions arise from information-driven self-organization in nonequilibrium learning” (PNAS 2025) with Criticality \(RunManifest.criticalityVersion). Every number below is computed from the run directories listed; verdicts follow the rules stated under the claims table.</p>
 
         """
-        h += "<h2>Claims of the paper beside the measurements</h2>\n" + claimsTable(Claims.evaluate(runs))
+        h += "<h2>Claims of the paper beside the measurements</h2>\n" + claimsTable(Claims.evaluate(updateRuns) + Claims.landscape(runs, synthetic: synthetic))
         h += "<p class=\"small\">Verdict rules: heavy-tailed = the power law beats the exponential (Vuong test) in every stage; a lognormal, cut-off or stretched-exponential law significantly better than the pure power law (Vuong's sequential test: the models must first be shown to differ, docs/fit-json.md) makes the claim only partly supported; “at the power-law limit” = the alternative's best fit is the power law itself; exponent range checked with ±2 s.e.; stability: |Δα̂| ≤ 0.5 supported, ≤ 1 partly; intervals: |α̂ − paper| ≤ 0.3 supported, ≤ 0.7 partly; least squares: 3–5 supported, 2.5–5.5 partly.</p>\n"
         h += "<h2>Runs</h2>\n" + runTable(runs)
         let problems = runs.flatMap { r in r.problems.map { "\(r.name): \($0)" } }
@@ -38,11 +39,15 @@ public enum HTMLReport {
             h += "<p class=\"small\">Not shown: " + problems.map(escape).joined(separator: "; ") + "</p>\n"
         }
         h += "<h2>Figures</h2>\n"
-        var figures = [Figures.trainingLoss(runs), Figures.updateDistribution(runs), Figures.updateDistribution(runs, ccdf: true),
-                       Figures.intervals(runs), Figures.updateEntropy(runs)]
-        for run in runs where !run.layers.isEmpty { figures.append(Figures.updateDistributionPerLayer(run)) }
+        var figures = [Figures.trainingLoss(runs), Figures.updateDistribution(updateRuns), Figures.updateDistribution(updateRuns, ccdf: true),
+                       Figures.intervals(updateRuns), Figures.updateEntropy(updateRuns)]
+        for run in updateRuns where !run.layers.isEmpty { figures.append(Figures.updateDistributionPerLayer(run)) }
+        if runs.contains(where: { $0.landscape != nil }) {
+            figures += [Figures.landscapeSmallDelta(runs), Figures.landscapeLargeDelta(runs), Figures.landscapeScales(runs)]
+        }
+        if !synthetic.isEmpty { figures.append(Figures.syntheticLandscapes(synthetic)) }
         for f in figures { h += figureHTML(f) }
-        h += "<h2>Fits</h2>\n" + fitTables(runs)
+        h += "<h2>Fits</h2>\n" + fitTables(updateRuns) + landscapeTables(runs, synthetic: synthetic)
         return h + "</body></html>\n"
     }
 
@@ -75,6 +80,23 @@ public enum HTMLReport {
             t += "<tr><td>\(escape(r.name))</td><td>\(escape(c.model.model))</td><td>\(escape(c.dataset))</td><td>\(escape(c.optimizer.kind.rawValue)) lr \(c.optimizer.learningRate)</td><td>\(c.batchSize)</td><td>\(m.stepsCompleted)/\(m.totalSteps)</td><td>\(escape(windows))</td><td>\(acc)</td><td>\(String(format: "%.0f", m.timing.stepsPerSecond))</td><td>\(escape(m.versions.blas.name)) \(escape(m.versions.blas.version)) (\(escape(m.versions.blas.core)))</td><td>\(m.seed)</td><td>\(escape(m.status == "running" && !RunLock.isHeld(run: r.path) ? "stopped: the manifest says running but no process holds the run (resume it)" : m.status))</td></tr>\n"
         }
         return t + "</table>\n"
+    }
+
+    /// One row per response set of every landscape: its numbers and class.
+    static func landscapeTables(_ runs: [RunData], synthetic: [LandscapeData]) -> String {
+        var t = ""
+        for l in runs.compactMap(\.landscape) + synthetic {
+            t += "<h3>\(escape(l.name)) — loss landscape (\(escape(l.folder.path)))</h3><table><tr><th>source</th><th>set</th><th>L(θ)</th><th>δ</th><th>sign</th><th>n (zeros)</th><th>median |ΔL|</th><th>max</th><th>α̂ ± s.e.</th><th>x_min</th><th>n_tail</th><th>exponential KS</th><th>paper's LS exponent</th><th>class</th></tr>\n"
+            for s in l.summary.sources {
+                for r in s.responses {
+                    let a = r.analysis
+                    let ls = (a.paperAxes == "semi-log" ? a.semiLogFit : a.logLogFit).map { String(format: "%.3g (%@)", $0.exponent, $0.axes) } ?? "—"
+                    t += "<tr><td>\(escape(s.source))</td><td>\(escape(s.set))</td><td>\(String(format: "%.6g", s.lossBefore))</td><td>\(LandscapeFolder.deltaText(r.delta))</td><td>\(r.sign.rawValue)</td><td>\(a.n) (\(a.zeros))</td><td>\(String(format: "%.3g", a.median))</td><td>\(String(format: "%.3g", a.maximum))</td><td>\(a.tail.map { Claims.estimate($0.alpha, $0.alphaStderr) } ?? "—")</td><td>\(a.tail.map { String(format: "%.3g", $0.xmin) } ?? "—")</td><td>\(a.tail.map { "\($0.nTail)" } ?? "—")</td><td>\(String(format: "%.3f", a.exponentialKS))</td><td>\(escape(ls))</td><td title=\"\(escape(a.reason))\">\(escape(a.classification.rawValue))</td></tr>\n"
+                }
+            }
+            t += "</table>\n"
+        }
+        return t
     }
 
     static func fitTables(_ runs: [RunData]) -> String {

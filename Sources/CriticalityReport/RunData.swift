@@ -33,6 +33,8 @@ public struct RunData: Sendable {
     public var testAccuracy: [Double] = []
     public var windows: [Window] = []
     public var layers: [String] = []
+    /// The perturbation scans of `criticality perturb` (`landscape/`), if any.
+    public var landscape: LandscapeData?
     /// What could not be read, one sentence each (shown in the report rather than silently dropped).
     public var problems: [String] = []
 
@@ -53,6 +55,9 @@ public struct RunData: Sendable {
                 let m = try MetricsTable(path: run.metrics)
                 steps = m.steps; trainLoss = m.trainLoss; evalSteps = m.evaluationSteps; testAccuracy = m.testAccuracy
             } catch { problems.append(RunData.describe(error)) }
+        }
+        do { landscape = try LandscapeData(name: name, folder: run.landscape) } catch {
+            problems.append("\(run.landscape.summary): \(RunData.describe(error)); run `criticality perturb \(path)` again")
         }
         let output = run.updateStatistics
         guard fm.fileExists(atPath: output.summary) else { return }
@@ -95,4 +100,7 @@ public struct RunData: Sendable {
     }
 
     public var isConvolutional: Bool { manifest?.config.model.isConvolutional ?? false }
+
+    /// Whether the run recorded update statistics (a run made only for the landscape has none).
+    public var recordsUpdates: Bool { manifest.map { $0.config.updates != nil } ?? true }
 }

@@ -19,6 +19,8 @@ public struct Experiment: Sendable {
     /// Folder name under `OUT/runs/`.
     public var name: String
     public var config: RunConfig
+    /// The perturbation scan of the trained run (`criticality perturb`), if the experiment has one.
+    public var perturb: PerturbationSettings? = nil
 }
 
 public enum Reproduction {
@@ -55,6 +57,26 @@ public enum Reproduction {
                 plan.append(try experiment(m, dataset: "fashion-mnist", dir: nil, steps: 30_000, windows: paperWindows))
             }
         }
+        // The landscape (Fig. 4): mlp5, lr 0.01, batch 64, checkpoints kept at half and all of the epochs
+        // (the paper: 50 and 100), perturbed on the whole training set. No update statistics (not needed).
+        let (epochs, perLayer) = scale == .smoke ? (2, 50) : scale == .quick ? (10, 1000) : (100, 5000)
+        func landscape(dataset: String, dir: String?) throws -> Experiment {
+            var c = RunConfig(model: try ModelSpec(model: "mlp5"), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01))
+            c.dataset = dataset
+            c.dataDirectory = dir
+            c.batchSize = .samples(64)
+            c.epochs = epochs
+            c.seed = seed
+            c.evalEvery = 5000
+            c.checkpointEvery = 20_000
+            c.updates = nil
+            c.keepCheckpoints = [.epoch(epochs / 2), .epoch(epochs)]
+            var p = PerturbationSettings()
+            p.perLayer = perLayer
+            p.seed = seed
+            return Experiment(name: "landscape-mlp5-\(dataset)", config: c, perturb: p)
+        }
+        plan.append(try landscape(dataset: mnist == nil ? "fashion-mnist" : "mnist", dir: mnist))
         let extraSteps = scale == .smoke ? 3000 : 30_000
         let extraWindows = scale == .smoke ? scaled(3000) : paperWindows
         if let m = mnist { plan.append(try experiment("mlp5", dataset: "mnist", dir: m, steps: extraSteps, windows: extraWindows)) }
@@ -63,5 +85,15 @@ public enum Reproduction {
             plan.append(try experiment("cnn", dataset: "cifar10", dir: c, steps: steps, windows: steps == 30_000 ? paperWindows : scaled(steps)))
         }
         return plan
+    }
+
+    /// The synthetic landscapes of `scale` (SI S16–S18): 10⁶ dimensions, 10⁵ at smoke scale; δ = 0.01
+    /// and 1 as in Fig. 4, and δ = 100 ≫ |x| where the response shows the curvature law itself.
+    public static func syntheticLandscapes(scale: ReproductionScale, seed: UInt64 = 1) -> SyntheticLandscapeSettings {
+        var s = SyntheticLandscapeSettings()
+        s.dimensions = scale == .smoke ? 100_000 : 1_000_000
+        s.deltas = [0.01, 1, 100]
+        s.seed = seed
+        return s
     }
 }

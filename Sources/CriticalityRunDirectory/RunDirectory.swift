@@ -132,4 +132,6 @@ public struct ReproductionFolder: Hashable, Sendable {
     public func run(_ name: String) -> RunDirectory { RunDirectory(path + "/runs/" + name) }
     /// `report.html`.
     public var report: String { path + "/report.html" }
+    /// `landscape-synthetic/`: the synthetic landscapes (SI S16–S18).
+    public var syntheticLandscapes: LandscapeFolder { LandscapeFolder(path + "/landscape-synthetic") }
 }

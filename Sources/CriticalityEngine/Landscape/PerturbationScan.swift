@@ -93,21 +93,25 @@ public final class PerturbationScan {
         let threads = pair.threads
         let scratch = (0..<threads).map { _ in Scratch(self, copyTheta: generic) }
         // Work items: the parameters of one unit with a piecewise-linear tail together (they share the
-        // traced function of every sample), every other parameter alone.
+        // traced function of every sample), every other parameter alone. A unit with fewer than
+        // `minimumGroup` drawn parameters runs them alone: a trace of every sample costs about as much as
+        // a couple of dense trials (both are exact; this only chooses the faster).
+        var byUnit: [Int: UnitTrials] = [:], order: [Int] = []
         var items: [WorkItem] = []
-        var groups: [Int: Int] = [:]
         for (t, k) in parameters.enumerated() {
             let l = stageOf[t]
             if case .linear(let inputs, _, let w, let b) = network.stages[l], piecewiseLinearTail(after: l) != nil {
                 let unit = k >= b ? k - b : (k - w) / inputs
                 let key = l * (1 << 32) + unit
-                if groups[key] == nil { groups[key] = items.count; items.append(.unit(UnitTrials(stage: l, unit: unit, trials: []))) }
-                guard case .unit(var g) = items[groups[key]!] else { continue }
-                g.trials.append((t, k >= b ? nil : (k - w) % inputs))
-                items[groups[key]!] = .unit(g)
+                if byUnit[key] == nil { byUnit[key] = UnitTrials(stage: l, unit: unit, trials: []); order.append(key) }
+                byUnit[key]!.trials.append((t, k >= b ? nil : (k - w) % inputs))
             } else {
                 items.append(.single(t))
             }
+        }
+        for key in order {
+            let g = byUnit[key]!
+            if g.trials.count >= PerturbationScan.minimumGroup { items.append(.unit(g)) } else { items += g.trials.map { .single($0.index) } }
         }
         var sums = [CompensatedSum](repeating: CompensatedSum(), count: parameters.count * shifts.count)
         var lossSum = CompensatedSum()
@@ -183,6 +187,9 @@ public final class PerturbationScan {
         }
         return sum.value / Double(set.count)
     }
+
+    /// Fewest parameters of one unit scanned through the shared trace (`unitGroup`).
+    static let minimumGroup = 3
 
     /// What one thread does at a time in `run`.
     enum WorkItem {
