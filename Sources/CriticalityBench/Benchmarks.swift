@@ -94,6 +94,8 @@ public struct BenchReport: Codable, Sendable {
     public var models: [ModelResult]
     /// Tail-statistics timings (issue 4).
     public var fits: FitTimings?
+    /// `--perturb`: the paper's perturbation scan against the naive method (issue 15).
+    public var perturbation: PerturbationBenchResult?
 
     public struct FitTimings: Codable, Sendable {
         /// Continuous power-law fit with the x_min scan over all distinct values of 10⁶ samples (α = 2.5).

@@ -149,8 +149,11 @@ extension PerturbationScan {
         /// `active` as 1 and 0, and a masked slope, for the matrix–vector products of a recompute.
         var activeMask: [UnsafeMutablePointer<Double>] = []
         var maskedSlope: UnsafeMutablePointer<Double>
-        /// Segments per direction: start |t|, logits change there, logits slope (sign included).
-        var segStart: [[Double]] = [[], []], segChange: [[Double]] = [[], []], segSlope: [[Double]] = [[], []]
+        /// Segments per direction (0: t > 0, 1: t < 0): start |t|, logits change there and logits slope
+        /// per unit of |t| (K each), `segments[d]` of them in buffers of `segmentCapacity`.
+        var segStart: [UnsafeMutablePointer<Double>], segChange: [UnsafeMutablePointer<Double>], segSlope: [UnsafeMutablePointer<Double>]
+        var segments = [0, 0]
+        var segmentCapacity = 16
         var t: UnsafeMutablePointer<Double>
         var trialCapacity: Int
         let delta: UnsafeMutablePointer<Double>
@@ -171,6 +174,9 @@ extension PerturbationScan {
             t = .allocate(capacity: 1)
             trialCapacity = 1
             delta = .allocate(capacity: network.classCount)
+            segStart = (0..<2).map { _ in .allocate(capacity: 16) }
+            segChange = (0..<2).map { _ in .allocate(capacity: 16 * network.classCount) }
+            segSlope = (0..<2).map { _ in .allocate(capacity: 16 * network.classCount) }
             cacheKey = .allocate(capacity: TailWork.cacheSize)
             cacheValue = .allocate(capacity: TailWork.cacheSize)
             block = rows
@@ -179,6 +185,7 @@ extension PerturbationScan {
         deinit {
             firstSlope.deallocate(); masked.deallocate(); t.deallocate(); delta.deallocate()
             cacheKey.deallocate(); cacheValue.deallocate(); maskedSlope.deallocate()
+            (segStart + segChange + segSlope).forEach { $0.deallocate() }
             activeMask.forEach { $0.deallocate() }
             initialSlopes.forEach { $0?.deallocate() }
             current.forEach { $0.deallocate() }; slope.forEach { $0.deallocate() }; active.forEach { $0.deallocate() }
@@ -231,13 +238,9 @@ extension PerturbationScan {
 
         /// Traces sample n's logits change D(t) on [lower, upper] (lower ≤ 0 ≤ upper).
         func trace(sample n: Int, upper: Double, lower: Double, network: EvaluationNetwork, theta: UnsafePointer<Double>) {
-            for (direction, extent) in [(0, upper), (1, -lower)] {
-                segStart[direction].removeAll(keepingCapacity: true)
-                segChange[direction].removeAll(keepingCapacity: true)
-                segSlope[direction].removeAll(keepingCapacity: true)
-                guard extent > 0 else { continue }
-                traceDirection(direction, sample: n, extent: extent, network: network, theta: theta)
-            }
+            segments = [0, 0]
+            if upper > 0 { traceDirection(0, sample: n, extent: upper, network: network, theta: theta) }
+            if lower < 0 { traceDirection(1, sample: n, extent: -lower, network: network, theta: theta) }
         }
 
         private func traceDirection(_ direction: Int, sample n: Int, extent: Double, network: EvaluationNetwork, theta: UnsafePointer<Double>) {
@@ -256,8 +259,12 @@ extension PerturbationScan {
             var s0 = 0.0
             for j in 0..<k { delta[j] = 0 }
             while true {
-                segStart[direction].append(s0)
-                for j in 0..<k { segChange[direction].append(delta[j]); segSlope[direction].append(slope[last][j]) }
+                if segments[direction] == segmentCapacity { growSegments() }
+                let g = segments[direction]
+                segStart[direction][g] = s0
+                (segChange[direction] + g * k).update(from: delta, count: k)
+                (segSlope[direction] + g * k).update(from: slope[last], count: k)
+                segments[direction] = g + 1
                 // The nearest zero crossing of a ReLU'd pre-activation, in |t| from s0.
                 var best = Double.infinity, bm = -1, bu = -1
                 for m in 0..<last {
@@ -299,19 +306,29 @@ extension PerturbationScan {
             }
         }
 
+        /// Doubles the segment buffers (a sample with many breakpoints; rare).
+        private func growSegments() {
+            let k = classes, old = segmentCapacity
+            segmentCapacity *= 2
+            for d in 0..<2 {
+                let start = UnsafeMutablePointer<Double>.allocate(capacity: segmentCapacity)
+                let change = UnsafeMutablePointer<Double>.allocate(capacity: segmentCapacity * k)
+                let slope = UnsafeMutablePointer<Double>.allocate(capacity: segmentCapacity * k)
+                start.update(from: segStart[d], count: old); change.update(from: segChange[d], count: old * k); slope.update(from: segSlope[d], count: old * k)
+                segStart[d].deallocate(); segChange[d].deallocate(); segSlope[d].deallocate()
+                segStart[d] = start; segChange[d] = change; segSlope[d] = slope
+            }
+        }
+
         /// D(t) of the last trace, into `out` (K values).
         @inline(__always)
         func change(at t: Double, into out: UnsafeMutablePointer<Double>) {
             let direction = t > 0 ? 0 : 1, s = abs(t)
-            let starts = segStart[direction]
+            let starts = segStart[direction], count = segments[direction]
             var seg = 0
-            while seg + 1 < starts.count && starts[seg + 1] <= s { seg += 1 }
-            let ds = s - starts[seg], o = seg * classes
-            segChange[direction].withUnsafeBufferPointer { c in
-                segSlope[direction].withUnsafeBufferPointer { v in
-                    for j in 0..<classes { out[j] = c[o + j] + ds * v[o + j] }
-                }
-            }
+            while seg + 1 < count && starts[seg + 1] <= s { seg += 1 }
+            let ds = s - starts[seg], c = segChange[direction] + seg * classes, v = segSlope[direction] + seg * classes
+            for j in 0..<classes { out[j] = c[j] + ds * v[j] }
         }
     }
 }

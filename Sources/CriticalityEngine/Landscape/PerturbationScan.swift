@@ -174,6 +174,53 @@ public final class PerturbationScan {
         return sum.value / Double(set.count)
     }
 
+    /// L(θ + shift·e_k) the naive way: one plain full forward pass over the set in Float64 (blocks of
+    /// 1,024 samples through every stage, nothing cached) — what a script that re-evaluates the loss per
+    /// trial does; the benchmark's reference for the scan's speed.
+    public func naiveLoss(parameter k: Int, shift: Double) -> Double {
+        let original = network.theta[k]
+        network.theta[k] = original + shift
+        defer { network.theta[k] = original }
+        let rows = 1024, net = network, d = net.inputSize, kc = net.classCount
+        var width = d
+        for s in net.stages.indices { width = max(width, net.outputSize(s)) }
+        let threads = pair.threads
+        let buffers = (0..<threads).map { _ in (UnsafeMutablePointer<Double>.allocate(capacity: rows * width),
+                                                UnsafeMutablePointer<Double>.allocate(capacity: rows * width),
+                                                UnsafeMutablePointer<Double>.allocate(capacity: net.scratchSize)) }
+        defer { buffers.forEach { $0.0.deallocate(); $0.1.deallocate(); $0.2.deallocate() } }
+        let blocks = (set.count + rows - 1) / rows
+        var partial = [Double](repeating: 0, count: blocks)
+        let theta = UnsafePointer(net.theta.baseAddress!)
+        set.inputs.withUnsafeBufferPointer { x in
+            partial.withUnsafeMutableBufferPointer { out in
+                let out = out
+                pair.forEach(blocks) { b, thread in
+                    let (one, two, scratch) = buffers[thread]
+                    let start = b * rows, count = min(rows, set.count - start)
+                    for i in 0..<(count * d) { one[i] = Double(x[start * d + i]) }
+                    var (from, to) = (one, two)
+                    for s in net.stages.indices {
+                        net.forward(stage: s, from, rows: count, to, scratch: scratch, theta: theta)
+                        swap(&from, &to)
+                    }
+                    var sum = 0.0
+                    for n in 0..<count {
+                        let z = from + n * kc, y = Int(set.labels[start + n])
+                        switch loss {
+                        case .crossEntropy: sum += PerturbationScan.logSumExp(z, kc) - z[y]
+                        case .mse: for j in 0..<kc { let e = z[j] - (j == y ? 1 : 0); sum += e * e / Double(kc) }
+                        }
+                    }
+                    out[b] = sum
+                }
+            }
+        }
+        var total = CompensatedSum()
+        for v in partial { total.add(v) }
+        return total.value / Double(set.count)
+    }
+
     /// L(θ) over the set.
     public func meanLoss() -> Double {
         let block = Block(self)
