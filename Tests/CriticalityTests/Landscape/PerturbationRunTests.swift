@@ -50,13 +50,14 @@ final class PerturbationRunTests: XCTestCase {
         var s = PerturbationSettings()
         s.perLayer = 30
         s.at = ["epoch_2", "final"]
+        s.testSet = true
         let summary = try Perturbation.run(run, settings: s, memoryBytes: 1 << 26, threads: 2)
-        XCTAssertEqual(summary.sources.map(\.source), ["epoch_2", "final"])
+        XCTAssertEqual(summary.sources.map(\.source), ["epoch_2", "epoch_2_test", "final", "final_test"])
+        XCTAssertEqual(summary.sources.map(\.samples), [4096, 1024, 4096, 1024])
         let folder = run.landscape
         // fc1 has 9,420 parameters (30 drawn), fc2 130 (30 drawn): 60 trials per δ and sign.
         var indices: [[Double]] = []
-        for source in summary.sources {
-            XCTAssertEqual(source.samples, 4096)
+        for source in summary.sources where source.set == "train" {
             XCTAssertEqual(source.responses.map(\.file), ["\(source.source)_delta0.01_plus.npy", "\(source.source)_delta0.01_minus.npy",
                                                           "\(source.source)_delta1_plus.npy", "\(source.source)_delta1_minus.npy"])
             let (table, shape) = try Npy.readDoubles(path: folder.trials(source: source.source))
