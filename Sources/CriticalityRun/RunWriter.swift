@@ -54,14 +54,19 @@ final class RunWriter {
         var trainingSeconds: Double
     }
 
+    /// The checkpoint state of progress `p`, after flushing the metrics (the state records their length).
+    private func flushedState(_ p: Progress, wallSeconds: Double) throws -> CheckpointState {
+        let bytes = try metrics.flush()
+        return CheckpointState(step: p.step, samplerEpoch: p.sampler.epoch, samplerPosition: p.sampler.position,
+                               optimizerStepCount: p.optimizerStepCount, metricsBytes: bytes,
+                               lastTestLoss: p.lastTestLoss, lastTestAccuracy: p.lastTestAccuracy,
+                               lastTrainLoss: p.lastTrainLoss, trainingSeconds: p.trainingSeconds,
+                               wallSeconds: wallSeconds, configCRC32: configCRC32)
+    }
+
     /// Writes `checkpoint/` (flushing the metrics first: the checkpoint records their length).
     func writeCheckpoint(_ p: Progress, wallSeconds: Double, engine: TrainingStep, observers: [TrainingObserver]) throws {
-        let bytes = try metrics.flush()
-        let state = CheckpointState(step: p.step, samplerEpoch: p.sampler.epoch, samplerPosition: p.sampler.position,
-                                    optimizerStepCount: p.optimizerStepCount, metricsBytes: bytes,
-                                    lastTestLoss: p.lastTestLoss, lastTestAccuracy: p.lastTestAccuracy,
-                                    lastTrainLoss: p.lastTrainLoss, trainingSeconds: p.trainingSeconds,
-                                    wallSeconds: wallSeconds, configCRC32: configCRC32)
+        let state = try flushedState(p, wallSeconds: wallSeconds)
         try Checkpoint.write(to: run.checkpoint, state: state, parameters: engine.network.parameters,
                              buffers: engine.network.stateBuffers, optimizer: engine.optimizer, observers: observers)
     }
@@ -69,12 +74,7 @@ final class RunWriter {
     /// Writes `checkpoints/NAME/` (`train --keep-checkpoints`): a full checkpoint of the state after the
     /// step, kept for analysis (`criticality perturb --at NAME`); training never touches it again.
     func writeKeptCheckpoint(_ mark: CheckpointMark, _ p: Progress, wallSeconds: Double, engine: TrainingStep) throws {
-        let bytes = try metrics.flush()
-        let state = CheckpointState(step: p.step, samplerEpoch: p.sampler.epoch, samplerPosition: p.sampler.position,
-                                    optimizerStepCount: p.optimizerStepCount, metricsBytes: bytes,
-                                    lastTestLoss: p.lastTestLoss, lastTestAccuracy: p.lastTestAccuracy,
-                                    lastTrainLoss: p.lastTrainLoss, trainingSeconds: p.trainingSeconds,
-                                    wallSeconds: wallSeconds, configCRC32: configCRC32)
+        let state = try flushedState(p, wallSeconds: wallSeconds)
         try FileManager.default.createDirectory(atPath: run.path + "/" + RunDirectory.Relative.keptCheckpoints,
                                                 withIntermediateDirectories: true)
         try Checkpoint.write(to: run.keptCheckpoint(mark.folderName), state: state, parameters: engine.network.parameters,
