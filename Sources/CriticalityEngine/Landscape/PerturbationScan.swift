@@ -39,14 +39,20 @@ public final class PerturbationScan {
     let maxWidth: Int
 
     /// Bytes held per sample of a block: every stage's output, the inputs of linear stages transposed,
-    /// the input, the sample's loss and class probabilities (Double each).
+    /// the input, the sample's loss and class probabilities, and each thread's slopes of the
+    /// piecewise-linear path (`TailWork`: at most every linear stage's width plus the widest; Double each).
     public static func bytesPerSample(_ network: EvaluationNetwork) -> Int {
         var doubles = network.inputSize + network.classCount + 1
+        var linearWidths = 0, widest = 0
         for s in network.stages.indices {
             doubles += network.outputSize(s)
-            if case .linear(let inputs, _, _, _) = network.stages[s] { doubles += inputs }
+            if case .linear(let inputs, let outputs, _, _) = network.stages[s] {
+                doubles += inputs
+                linearWidths += outputs
+                widest = max(widest, outputs)
+            }
         }
-        return 8 * doubles
+        return 8 * (doubles + WorkerPair.maximumThreads * (linearWidths + widest))
     }
 
     /// A scan of `set` through `network`; at most `memoryBytes` of stage outputs are held at once (the
