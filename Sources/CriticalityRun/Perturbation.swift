@@ -163,6 +163,8 @@ public enum Perturbation {
         let manifest = try RunManifest.read(run)
         let lock = try RunLock(run: run.path)
         defer { withExtendedLifetime(lock) {} }
+        // What to perturb is checked before anything on disk is compared or replaced.
+        let sources = try sources(settings, run: run, manifest: manifest)
         let folder = run.landscape
         let fm = FileManager.default
         var summary = LandscapeSummary(kind: "perturbation", settings: settings)
@@ -179,7 +181,6 @@ public enum Perturbation {
             }
         }
         FileOutput.removeStaleTemporaries(under: run.path)
-        let sources = try sources(settings, run: run, manifest: manifest)
         let data: DatasetPair
         do {
             data = try DatasetCatalog.load(name: manifest.config.dataset, directory: dataDirectory ?? manifest.config.dataDirectory)

@@ -85,6 +85,9 @@ final class PerturbationRunTests: XCTestCase {
         var other = s
         other.perLayer = 10
         assertThrowsMessage(["other settings", "--force"]) { try Perturbation.run(run, settings: other, memoryBytes: 1 << 26, threads: 1) }
+        other.at = ["epoch_9"]
+        assertThrowsMessage(["--at epoch_9", "kept no such checkpoint"]) { try Perturbation.run(run, settings: other, memoryBytes: 1 << 26, threads: 1, replace: true) }
+        other.at = s.at
         XCTAssertNoThrow(try Perturbation.run(run, settings: other, memoryBytes: 1 << 26, threads: 1, replace: true))
     }
 
