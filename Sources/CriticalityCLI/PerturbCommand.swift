@@ -27,6 +27,19 @@ func parseSignList(_ text: String) throws -> [PerturbationSign] {
     }
 }
 
+/// The shifts ±δ of `perturb` and `landscape`.
+struct ShiftOptions: ParsableArguments {
+    @Option(help: "Perturbation sizes δ (positive).")
+    var deltas: String = "0.01,1"
+    @Option(help: "Signs: plus (θ + δ) and/or minus (θ − δ).")
+    var signs: String = "plus,minus"
+
+    /// The parsed δ's and signs (errors name the flag).
+    func parsed() throws -> (deltas: [Double], signs: [PerturbationSign]) {
+        (try parseDeltaList(deltas, flag: "deltas"), try parseSignList(signs))
+    }
+}
+
 /// One line per response set: δ, sign, median and largest |ΔL|, the tail fit and the class.
 func printResponses(_ source: LandscapeSummary.Source) {
     print(String(format: "%@ (%@, %ld samples): L = %.6g, %ld trials in %.1f s", source.source, source.set, source.samples,
@@ -55,10 +68,7 @@ struct PerturbCommand: ParsableCommand {
     var runDirectory: String?
     @Option(help: "Kept checkpoints to perturb (e.g. epoch_50,epoch_100) and/or 'final'. Default: every kept checkpoint, else the final parameters.")
     var at: String?
-    @Option(help: "Perturbation sizes δ (positive).")
-    var deltas: String = "0.01,1"
-    @Option(help: "Signs: plus (θ + δ) and/or minus (θ − δ).")
-    var signs: String = "plus,minus"
+    @OptionGroup var shifts: ShiftOptions
     @Option(help: "Parameters drawn per layer (weights and biases together), uniformly without replacement; all of a layer's when it has fewer.")
     var perLayer: Int = 5000
     @Option(help: "Seed of the parameter draw (the same indices for every δ, sign and checkpoint).")
@@ -95,8 +105,7 @@ struct PerturbCommand: ParsableCommand {
             if let file = analyze { return try analyzeFile(file) }
             var s = PerturbationSettings()
             s.at = at.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-            s.deltas = try parseDeltaList(deltas, flag: "deltas")
-            s.signs = try parseSignList(signs)
+            (s.deltas, s.signs) = try shifts.parsed()
             s.perLayer = perLayer
             s.seed = seed
             s.layers = layers.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -147,10 +156,7 @@ struct LandscapeCommand: ParsableCommand {
     var curvature: String?
     @Option(help: "Dimensions N.")
     var dimensions: Int = 1_000_000
-    @Option(help: "Perturbation sizes δ (positive).")
-    var deltas: String = "0.01,1"
-    @Option(help: "Signs: plus and/or minus.")
-    var signs: String = "plus,minus"
+    @OptionGroup var shifts: ShiftOptions
     @Option(help: "Exponent α of the power-law curvature's density c^{−α} (> 1).")
     var paretoAlpha: Double = 2.5
     @Option(help: "Smallest power-law curvature c_min (> 0).")
@@ -181,8 +187,7 @@ struct LandscapeCommand: ParsableCommand {
                 }
             }
             s.dimensions = dimensions
-            s.deltas = try parseDeltaList(deltas, flag: "deltas")
-            s.signs = try parseSignList(signs)
+            (s.deltas, s.signs) = try shifts.parsed()
             s.paretoAlpha = paretoAlpha
             s.paretoMinimum = paretoMinimum
             s.seed = seed

@@ -125,23 +125,31 @@ public enum Checkpoint {
         }
     }
 
-    /// Loads θ and optimizer state from checkpoint folder `dir` into the given buffers.
-    public static func restore(from folder: CheckpointFolder, parameters: FloatBuffer, buffers: [FloatBuffer] = [], optimizer: Optimizer,
-                               observers: [TrainingObserver]) throws {
-        try verify(folder, state: try readState(folder))
+    /// Loads θ from `parametersFile` and, when the model has any, its buffers (batch-norm running
+    /// statistics) from `buffersFile`, each checked against the model's sizes. A checkpoint's or a
+    /// complete run's files (`parameters.npy`, `buffers.npy`).
+    public static func loadModel(parameters parametersFile: String, buffers buffersFile: String, into parameters: FloatBuffer,
+                                 buffers: [FloatBuffer]) throws {
         if !buffers.isEmpty {
-            let (v, _) = try Npy.readFloats(path: folder.buffers)
+            let (v, _) = try Npy.readFloats(path: buffersFile)
             guard v.count == buffers.reduce(0, { $0 + $1.count }) else {
-                throw CriticalityError(.corruptFile, "\(folder.buffers) has \(v.count) values, the model's buffers hold \(buffers.reduce(0) { $0 + $1.count })")
+                throw CriticalityError(.corruptFile, "\(buffersFile) has \(v.count) values, the model's buffers hold \(buffers.reduce(0) { $0 + $1.count })")
             }
             var o = 0
             for b in buffers { for i in 0..<b.count { b[i] = v[o + i] }; o += b.count }
         }
-        let (theta, _) = try Npy.readFloats(path: folder.parameters)
+        let (theta, _) = try Npy.readFloats(path: parametersFile)
         guard theta.count == parameters.count else {
-            throw CriticalityError(.corruptFile, "\(folder.parameters) holds \(theta.count) parameters but the model has \(parameters.count)")
+            throw CriticalityError(.corruptFile, "\(parametersFile) holds \(theta.count) parameters but the model has \(parameters.count)")
         }
         theta.withUnsafeBufferPointer { parameters.pointer.update(from: $0.baseAddress!, count: theta.count) }
+    }
+
+    /// Loads θ and optimizer state from checkpoint folder `dir` into the given buffers.
+    public static func restore(from folder: CheckpointFolder, parameters: FloatBuffer, buffers: [FloatBuffer] = [], optimizer: Optimizer,
+                               observers: [TrainingObserver]) throws {
+        try verify(folder, state: try readState(folder))
+        try loadModel(parameters: folder.parameters, buffers: folder.buffers, into: parameters, buffers: buffers)
         for (i, s) in optimizer.state.enumerated() {
             let (v, _) = try Npy.readFloats(path: folder.optimizerState(i))
             guard v.count == s.count else {

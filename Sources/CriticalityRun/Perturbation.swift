@@ -200,7 +200,8 @@ public enum Perturbation {
             for (setName, set) in sets {
                 let name = setName == "train" ? source.name : source.name + "_test"
                 if summary.sources.contains(where: { $0.source == name }) { continue }
-                try load(network, parameters: source.parameters, buffers: source.buffers)
+                try Checkpoint.loadModel(parameters: source.parameters, buffers: source.buffers, into: network.parameters,
+                                         buffers: network.stateBuffers)
                 let started = Date()
                 let scan = try PerturbationScan(network: try EvaluationNetwork(network), loss: manifest.config.loss, set: set,
                                                 memoryBytes: memoryBytes, pair: pair)
@@ -215,24 +216,6 @@ public enum Perturbation {
         }
         try FileOutput.writeJSON(summary, to: folder.summary)
         return summary
-    }
-
-    /// Loads θ (and the buffers, for batch norm) from a checkpoint's or the run's files into `network`.
-    static func load(_ network: Network, parameters: String, buffers: String) throws {
-        let (theta, _) = try Npy.readFloats(path: parameters)
-        guard theta.count == network.parameters.count else {
-            throw CriticalityError(.corruptFile, "\(parameters) holds \(theta.count) parameters but the model has \(network.parameters.count)")
-        }
-        for i in theta.indices { network.parameters[i] = theta[i] }
-        let state = network.stateBuffers
-        if !state.isEmpty {
-            let (v, _) = try Npy.readFloats(path: buffers)
-            guard v.count == state.reduce(0, { $0 + $1.count }) else {
-                throw CriticalityError(.corruptFile, "\(buffers) has \(v.count) values, the model's buffers hold \(state.reduce(0) { $0 + $1.count })")
-            }
-            var o = 0
-            for b in state { for i in 0..<b.count { b[i] = v[o + i] }; o += b.count }
-        }
     }
 
     /// Writes one source's response arrays and trial table, and returns its summary with the analyses.

@@ -78,7 +78,7 @@ extension PerturbationScan {
                 }
             }
             guard any else { continue }
-            tw.trace(sample: n, upper: upper, lower: lower, network: net, theta: theta)
+            tw.trace(sample: n, upper: upper, lower: lower, network: net, theta: theta, block: block)
             let p = block.probabilities + n * k, old = logits + n * k, y = Int(block.labels[n])
             // Trials often share a t (weights from pixels of equal value): a small cache of the last
             // values, keyed by t's bits.
@@ -143,10 +143,10 @@ extension PerturbationScan {
         var firstSlope: UnsafeMutablePointer<Double>
         var masked: UnsafeMutablePointer<Double>
         var capacityRows: Int
-        /// One sample's trace: per tail stage its current pre-activation and slope, the ReLU masks.
+        /// One sample's trace: per tail stage its current pre-activation and slope.
         var current: [UnsafeMutablePointer<Double>] = [], slope: [UnsafeMutablePointer<Double>] = []
-        var active: [UnsafeMutablePointer<Bool>] = []
-        /// `active` as 1 and 0, and a masked slope, for the matrix–vector products of a recompute.
+        /// Per ReLU'd tail stage, 1 where the unit is active and 0 where not; and a masked slope, for
+        /// the matrix–vector products of a recompute.
         var activeMask: [UnsafeMutablePointer<Double>] = []
         var maskedSlope: UnsafeMutablePointer<Double>
         /// Segments per direction (0: t > 0, 1: t < 0): start |t|, logits change there and logits slope
@@ -161,7 +161,6 @@ extension PerturbationScan {
         static let cacheSize = 32
         let cacheKey: UnsafeMutablePointer<Double>, cacheValue: UnsafeMutablePointer<Double>
         let classes: Int
-        let block: Int
 
         init(network: EvaluationNetwork, rows: Int) {
             var width = 1
@@ -179,7 +178,6 @@ extension PerturbationScan {
             segSlope = (0..<2).map { _ in .allocate(capacity: 16 * network.classCount) }
             cacheKey = .allocate(capacity: TailWork.cacheSize)
             cacheValue = .allocate(capacity: TailWork.cacheSize)
-            block = rows
         }
 
         deinit {
@@ -188,7 +186,7 @@ extension PerturbationScan {
             (segStart + segChange + segSlope).forEach { $0.deallocate() }
             activeMask.forEach { $0.deallocate() }
             initialSlopes.forEach { $0?.deallocate() }
-            current.forEach { $0.deallocate() }; slope.forEach { $0.deallocate() }; active.forEach { $0.deallocate() }
+            current.forEach { $0.deallocate() }; slope.forEach { $0.deallocate() }
         }
 
         func resetCache() { cacheKey.update(repeating: .nan, count: TailWork.cacheSize) }
@@ -206,7 +204,7 @@ extension PerturbationScan {
             let theta = UnsafePointer(network.theta.baseAddress!)
             if self.linears != linears {
                 initialSlopes.forEach { $0?.deallocate() }
-                current.forEach { $0.deallocate() }; slope.forEach { $0.deallocate() }; active.forEach { $0.deallocate() }
+                current.forEach { $0.deallocate() }; slope.forEach { $0.deallocate() }
                 self.linears = linears
                 widths = linears.map { network.outputSize($0) }
                 initialSlopes = widths.enumerated().map { m, w in m == 0 ? nil : .allocate(capacity: capacityRows * w) }
@@ -214,7 +212,6 @@ extension PerturbationScan {
                 masked = .allocate(capacity: capacityRows * (widths.max() ?? 1))
                 current = widths.map { .allocate(capacity: $0) }
                 slope = widths.map { .allocate(capacity: $0) }
-                active = widths.map { .allocate(capacity: $0) }
                 activeMask.forEach { $0.deallocate() }
                 activeMask = widths.map { .allocate(capacity: $0) }
             }
@@ -232,28 +229,26 @@ extension PerturbationScan {
                 BLAS.dgemm(transB: true, m: rows, n: outputsM, k: inputsM, a: masked, lda: inputsM, b: theta + wM, ldb: inputsM,
                            beta: 0, c: initialSlopes[m]!, ldc: outputsM)
             }
-            self.blockRef = block
         }
-        weak var blockRef: Block?
 
         /// Traces sample n's logits change D(t) on [lower, upper] (lower ≤ 0 ≤ upper).
-        func trace(sample n: Int, upper: Double, lower: Double, network: EvaluationNetwork, theta: UnsafePointer<Double>) {
+        func trace(sample n: Int, upper: Double, lower: Double, network: EvaluationNetwork, theta: UnsafePointer<Double>, block: Block) {
             segments = [0, 0]
-            if upper > 0 { traceDirection(0, sample: n, extent: upper, network: network, theta: theta) }
-            if lower < 0 { traceDirection(1, sample: n, extent: -lower, network: network, theta: theta) }
+            if upper > 0 { traceDirection(0, sample: n, extent: upper, network: network, theta: theta, block: block) }
+            if lower < 0 { traceDirection(1, sample: n, extent: -lower, network: network, theta: theta, block: block) }
         }
 
-        private func traceDirection(_ direction: Int, sample n: Int, extent: Double, network: EvaluationNetwork, theta: UnsafePointer<Double>) {
+        private func traceDirection(_ direction: Int, sample n: Int, extent: Double, network: EvaluationNetwork, theta: UnsafePointer<Double>,
+                                    block: Block) {
             let sigma: Double = direction == 0 ? 1 : -1
             let q = linears.count, last = q - 1, k = classes
-            guard let block = blockRef else { return }
             for m in 0..<q {
                 let w = widths[m]
                 let v = m == 0 ? UnsafePointer(firstSlope) : UnsafePointer(initialSlopes[m]! + n * w)
                 for u in 0..<w { slope[m][u] = sigma * v[u] }
                 if m < last {
                     let z = block.outputs[linears[m]] + n * w
-                    for u in 0..<w { current[m][u] = z[u]; active[m][u] = z[u] > 0; activeMask[m][u] = z[u] > 0 ? 1 : 0 }
+                    for u in 0..<w { current[m][u] = z[u]; activeMask[m][u] = z[u] > 0 ? 1 : 0 }
                 }
             }
             var s0 = 0.0
@@ -268,10 +263,10 @@ extension PerturbationScan {
                 // The nearest zero crossing of a ReLU'd pre-activation, in |t| from s0.
                 var best = Double.infinity, bm = -1, bu = -1
                 for m in 0..<last {
-                    let c = current[m], v = slope[m], on = active[m]
+                    let c = current[m], v = slope[m], on = activeMask[m]
                     for u in 0..<widths[m] {
                         let r: Double
-                        if on[u] { guard v[u] < 0 else { continue }; r = max(c[u], 0) / -v[u] } else { guard v[u] > 0 else { continue }; r = max(-c[u], 0) / v[u] }
+                        if on[u] > 0 { guard v[u] < 0 else { continue }; r = max(c[u], 0) / -v[u] } else { guard v[u] > 0 else { continue }; r = max(-c[u], 0) / v[u] }
                         if r < best { best = r; bm = m; bu = u }
                     }
                 }
@@ -281,10 +276,10 @@ extension PerturbationScan {
                 for j in 0..<k { delta[j] += best * slope[last][j] }
                 s0 += best
                 current[bm][bu] = 0
-                active[bm][bu].toggle()
+                activeMask[bm][bu] = 1 - activeMask[bm][bu]
                 // The next stage changes by rank one (the flipped unit's column, added or removed);
                 // the stages after it are recomputed with their masks.
-                let on = active[bm][bu], flipped = slope[bm][bu]
+                let on = activeMask[bm][bu] > 0, flipped = slope[bm][bu]
                 for m in (bm + 1)..<q {
                     guard case .linear(let inputs, let outputs, let w, _) = network.stages[linears[m]] else { return }
                     let out = slope[m]
@@ -302,7 +297,6 @@ extension PerturbationScan {
                         }
                     }
                 }
-                activeMask[bm][bu] = on ? 1 : 0
             }
         }
 
