@@ -18,6 +18,8 @@ void B(cblas_dgemm)(int order, int ta, int tb, int m, int n, int k, double alpha
                     const double *b, int ldb, double beta, double *c, int ldc);
 void B(dsyevd_)(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w, double *work,
                 const int *lwork, int *iwork, const int *liwork, int *info, size_t jobz_len, size_t uplo_len);
+void B(cblas_ssyrk)(int order, int uplo, int trans, int n, int k, float alpha, const float *a, int lda, float beta,
+                    float *c, int ldc);
 char *B(openblas_get_config)(void);
 char *B(openblas_get_corename)(void);
 void B(openblas_set_num_threads)(int n);
@@ -31,6 +33,10 @@ void crit_sgemm(int transA, int transB, int m, int n, int k, float alpha,
                 const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
     B(cblas_sgemm)(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, a, lda, b, ldb,
                    beta, c, ldc);
+}
+
+void crit_ssyrk_lower(int n, int k, const float *a, int lda, float *c, int ldc) {
+    B(cblas_ssyrk)(RowMajor, 122 /* CblasLower */, NoTrans, n, k, 1.0f, a, lda, 0.0f, c, ldc);
 }
 
 void crit_dgemm(int transA, int transB, int m, int n, int k, double alpha,

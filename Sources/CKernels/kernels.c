@@ -6,25 +6,7 @@ typedef float f8 __attribute__((vector_size(32)));
 typedef uint32_t u8 __attribute__((vector_size(32)));
 typedef int32_t i8 __attribute__((vector_size(32)));
 
-// The hot kernels are compiled twice, for the baseline x86-64 target and for AVX2, and dispatched once
-// by CPUID: the package builds for any x86-64 (no -march), and AVX2 halves the log-histogram kernel's time
-// (0.58 → 0.29 ns per value on this machine). Both versions compute identical results: the same 8-lane
-// Float32 arithmetic in the same order, and no FMA contraction ("fma" is not among the target features).
-static int have_avx2(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    static int cached = -1;
-    if (cached < 0) cached = __builtin_cpu_supports("avx2") ? 1 : 0;
-    return cached;
-#else
-    return 0;
-#endif
-}
-
-#if defined(__x86_64__) || defined(__i386__)
-#define CRIT_AVX2 __attribute__((target("avx2")))
-#else
-#define CRIT_AVX2
-#endif
+#include "dispatch.h"
 
 static inline __attribute__((always_inline)) void log_histogram_body(const float *x, long n, uint32_t *c, crit_abs_stats *s) {
     const uint32_t *b = (const uint32_t *)x;

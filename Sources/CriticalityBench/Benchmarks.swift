@@ -46,7 +46,17 @@ public struct BenchReport: Codable, Sendable {
         public var trackedAllocationsPerStep: Double?
         /// Tracker memory (bytes) for a 10,000-step window.
         public var trackerMemoryBytes: Int?
+        /// With `--information`: median steps/s with the update statistics and the information observers
+        /// (MI and β* every 200 steps, the KL check every 500), in the same alternation; the overhead is
+        /// against the tracked rate; the memory is the information observers' (constant in the steps).
+        public var informationStepsPerSecond: Double?
+        public var informationStepsPerSecondRepeats: [Double]?
+        public var informationOverhead: Double?
+        public var informationMemoryBytes: Int?
         enum CodingKeys: String, CodingKey {
+            case informationStepsPerSecond = "information_steps_per_second"
+            case informationStepsPerSecondRepeats = "information_steps_per_second_repeats"
+            case informationOverhead = "information_overhead", informationMemoryBytes = "information_memory_bytes"
             case model, batchSize = "batch_size", dataset, stepsPerSecond = "steps_per_second"
             case stepsPerSecondRepeats = "steps_per_second_repeats", gflopPerStep = "gflop_per_step", gflops
             case allocationsPerStep = "allocations_per_step", trackedStepsPerSecond = "tracked_steps_per_second"
@@ -175,7 +185,7 @@ public enum Benchmarks {
     /// about `secondsPerRepeat` each, after a warm-up; the median is reported. With `tracked`, a second
     /// trainer carrying the update-statistics observer (window covering every timed step) is timed in
     /// alternation with the plain one, so both see the same machine state.
-    public static func training(config: TrainConfig, data: DatasetPair, tracked: Bool = true,
+    public static func training(config: TrainConfig, data: DatasetPair, tracked: Bool = true, information: Bool = false,
                                 repeats: Int = 5, secondsPerRepeat: Double = 1.0) throws -> BenchReport.ModelResult {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-bench-\(getpid())-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: base) }
@@ -197,13 +207,30 @@ public enum Benchmarks {
             tracker = try Trainer(config: plainConfig, data: data, runPath: base + "/tracked", observers: [observer])
             for _ in 0..<5 { _ = try tracker?.trainStep() }
         }
+        var informed: Trainer?
+        var informationMemory: Int?
+        if tracked && information {
+            var settings = UpdateStatisticsSettings()
+            settings.windows = stageWindows(covering: 5 + perRepeat * repeats)
+            let layout = plain.network.layout
+            var extra: [TrainingObserver] = [UpdateStatisticsObserver(layout: layout, settings: settings)]
+            var c = RunConfig(train: config, updates: nil)
+            c.seed = config.seed
+            let made = try StandardObservers.make(for: c)(layout, Int.max / 2)
+            informationMemory = made.reduce(0) { $0 + $1.memoryBytes }
+            extra += made
+            var quiet = c
+            quiet.information = nil; quiet.kl = nil
+            informed = try Trainer(config: quiet, data: data, runPath: base + "/information", observers: extra)
+            for _ in 0..<5 { _ = try informed?.trainStep() }
+        }
         func time(_ t: Trainer) throws -> (rate: Double, allocations: Double?) {
             let before = AllocationCounter.count
             let s = try seconds { for _ in 0..<perRepeat { _ = try t.trainStep() } }
             let after = AllocationCounter.count
             return (Double(perRepeat) / s, before.flatMap { b in after.map { Double($0 - b) / Double(perRepeat) } })
         }
-        var rates: [Double] = [], trackedRates: [Double] = []
+        var rates: [Double] = [], trackedRates: [Double] = [], informedRates: [Double] = []
         var allocations: Double?, trackedAllocations: Double?
         for _ in 0..<repeats {
             let p = try time(plain)
@@ -212,6 +239,7 @@ public enum Benchmarks {
                 let r = try time(t)
                 trackedRates.append(r.rate); trackedAllocations = r.allocations
             }
+            if let t = informed { informedRates.append(try time(t).rate) }
         }
         let b = plain.batchSize
         let gflop = config.model.trainingFLOPsPerSample(sampleShape: data.train.sampleShape) * Double(b) / 1e9
@@ -226,6 +254,13 @@ public enum Benchmarks {
             result.trackingOverhead = sps / tsps - 1
             result.trackedAllocationsPerStep = trackedAllocations
             result.trackerMemoryBytes = memory
+        }
+        if informed != nil {
+            let isps = median(informedRates)
+            result.informationStepsPerSecond = isps
+            result.informationStepsPerSecondRepeats = informedRates
+            result.informationOverhead = median(trackedRates) / isps - 1
+            result.informationMemoryBytes = informationMemory
         }
         return result
     }

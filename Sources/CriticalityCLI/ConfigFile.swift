@@ -205,15 +205,18 @@ enum ConfigKey: String, CaseIterable {
     case lr, momentum, beta1, beta2, alpha, eps, batchSize = "batch-size", steps, epochs
     case evalEvery = "eval-every", checkpointEvery = "checkpoint-every", seed, threads, out
     case windows, reservoirSize = "reservoir-size", quantiles, updates, keepCheckpoints = "keep-checkpoints"
+    case information, informationInterval = "information-interval", informationNull = "information-null"
+    case informationBudget = "information-budget", kl, klEvery = "kl-every", klProbe = "kl-probe"
 
     enum ValueType { case string, int, double, seed, bool, intList, choice([String]) }
 
     var type: ValueType {
         switch self {
-        case .steps, .epochs, .evalEvery, .checkpointEvery, .threads, .reservoirSize: return .int
+        case .steps, .epochs, .evalEvery, .checkpointEvery, .threads, .reservoirSize, .informationInterval, .informationNull,
+             .informationBudget, .klEvery, .klProbe: return .int
         case .lr, .momentum, .beta1, .beta2, .alpha, .eps: return .double
         case .seed: return .seed
-        case .updates: return .bool
+        case .updates, .information, .kl: return .bool
         case .widths: return .intList
         case .activation: return .choice(ActivationKind.allCases.map(\.rawValue))
         case .initialization: return .choice(Initialization.allCases.map(\.rawValue))

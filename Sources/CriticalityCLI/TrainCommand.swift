@@ -61,6 +61,20 @@ struct TrainCommand: ParsableCommand {
     var quantiles: String?
     @Flag(help: "Do not record update statistics (no observers, no replay).")
     var noUpdates = false
+    @Option(help: "Steps per interval of the mutual information and β* (Fig. 3D). Default 200.")
+    var informationInterval: Int?
+    @Option(help: "Permutations of the MI shuffle null per interval. Default 3.")
+    var informationNull: Int?
+    @Option(help: "Memory the MI/β* observer may hold, in MiB; beyond it a fixed random subset of the weights is kept. Default 1024.")
+    var informationBudget: Int?
+    @Flag(help: "Do not record the mutual information and β* (Fig. 3D–E).")
+    var noInformation = false
+    @Option(help: "Steps between quadratic KL checks (Fig. 3B–C). Default 500.")
+    var klEvery: Int?
+    @Option(help: "Training images in the KL check's fixed probe set. Default 512 (the whole training set when smaller).")
+    var klProbe: Int?
+    @Flag(help: "Do not run the quadratic KL check.")
+    var noKl = false
     @Option(help: "Run directory to create.")
     var out: String?
     @Flag(help: "Replace an existing run directory at --out.")
@@ -70,7 +84,8 @@ struct TrainCommand: ParsableCommand {
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number; got \(lr)") }
         for (flag, v) in [("steps", steps), ("epochs", epochs), ("eval-every", evalEvery), ("checkpoint-every", checkpointEvery),
-                          ("threads", threads), ("reservoir-size", reservoirSize)] {
+                          ("threads", threads), ("reservoir-size", reservoirSize), ("kl-every", klEvery), ("kl-probe", klProbe),
+                          ("information-budget", informationBudget)] {
             if let v, v < 1 { throw ValidationError("--\(flag) must be at least 1; got \(v)") }
         }
     }
@@ -137,6 +152,25 @@ struct TrainCommand: ParsableCommand {
                 }
             }
             c.updates = u
+        }
+        let informationKey = try file?.bool(ConfigKey.information.rawValue)
+        if noInformation || informationKey == false {
+            c.information = nil
+        } else {
+            var s = InformationSettings()
+            if let v = try pick(informationInterval, .informationInterval, { try $0.int($1) }) { s.interval = v }
+            if let v = try pick(informationNull, .informationNull, { try $0.int($1) }) { s.nullPermutations = v }
+            if let v = try pick(informationBudget, .informationBudget, { try $0.int($1) }) { s.budgetMiB = v }
+            c.information = s
+        }
+        let klKey = try file?.bool(ConfigKey.kl.rawValue)
+        if noKl || klKey == false {
+            c.kl = nil
+        } else {
+            var s = QuadraticKLSettings()
+            if let v = try pick(klEvery, .klEvery, { try $0.int($1) }) { s.every = v }
+            if let v = try pick(klProbe, .klProbe, { try $0.int($1) }) { s.probe = v }
+            c.kl = s
         }
         try c.validate()
         guard let outPath = try pick(out, .out, { try $0.string($1) }) else {

@@ -15,6 +15,13 @@ public enum BLAS {
                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// The lower triangle of C = A·Aᵀ (A n×k row-major with row stride `lda`; C n×n with stride `ldc`);
+    /// C's upper triangle is not written (`cblas_ssyrk`).
+    @inline(__always)
+    public static func ssyrkLower(n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        crit_ssyrk_lower(Int32(n), Int32(k), a, Int32(lda), c, Int32(ldc))
+    }
+
     /// Double-precision counterpart of `sgemm`.
     public static func dgemm(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Double = 1,

@@ -15,6 +15,10 @@ public struct RNG: RandomNumberGenerator, Codable, Equatable, Sendable {
         case perturbation = 7
         /// Synthetic landscapes: curvatures and positions (`criticality landscape`).
         case landscape = 8
+        /// The information observer: its shuffle nulls and, for a large model, its subset of weights.
+        case information = 9
+        /// The quadratic KL check's probe set and the gradient-noise mini-batches.
+        case fisher = 10
     }
 
     public var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64

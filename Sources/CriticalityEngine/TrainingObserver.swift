@@ -16,11 +16,14 @@ public struct StepContext {
     /// θ_t, or nil when the source has only updates (external update dumps).
     public var parameters: UnsafePointer<Float>?
     public var layout: ParameterLayout
+    /// The mini-batch's layer outputs and labels from the step's forward pass (first pass of training
+    /// only; nil in a replay and for external updates).
+    public var activations: StepActivations?
 
     public init(step: Int, epoch: Int, loss: Double, updateSquaredNorm: Double, update: UnsafePointer<Float>,
-                parameters: UnsafePointer<Float>?, layout: ParameterLayout) {
+                parameters: UnsafePointer<Float>?, layout: ParameterLayout, activations: StepActivations? = nil) {
         self.step = step; self.epoch = epoch; self.loss = loss; self.updateSquaredNorm = updateSquaredNorm
-        self.update = update; self.parameters = parameters; self.layout = layout
+        self.update = update; self.parameters = parameters; self.layout = layout; self.activations = activations
     }
 }
 

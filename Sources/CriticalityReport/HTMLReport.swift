@@ -31,8 +31,8 @@ public enum HTMLReport {
         <p class="small">Reproduction of “Heavy-tailed update distributions arise from information-driven self-organization in nonequilibrium learning” (PNAS 2025) with Criticality \(RunManifest.criticalityVersion). Every number below is computed from the run directories listed; verdicts follow the rules stated under the claims table.</p>
 
         """
-        h += "<h2>Claims of the paper beside the measurements</h2>\n" + claimsTable(Claims.evaluate(updateRuns) + Claims.landscape(runs, synthetic: synthetic))
-        h += "<p class=\"small\">Verdict rules: heavy-tailed = the power law beats the exponential (Vuong test) in every stage; a lognormal, cut-off or stretched-exponential law significantly better than the pure power law (Vuong's sequential test: the models must first be shown to differ, docs/fit-json.md) makes the claim only partly supported; “at the power-law limit” = the alternative's best fit is the power law itself; exponent range checked with ±2 s.e.; stability: |Δα̂| ≤ 0.5 supported, ≤ 1 partly; intervals: |α̂ − paper| ≤ 0.3 supported, ≤ 0.7 partly; least squares: 3–5 supported, 2.5–5.5 partly.</p>\n"
+        h += "<h2>Claims of the paper beside the measurements</h2>\n" + claimsTable(Claims.evaluate(updateRuns) + Claims.information(runs) + Claims.landscape(runs, synthetic: synthetic))
+        h += "<p class=\"small\">Verdict rules: heavy-tailed = the power law beats the exponential (Vuong test) in every stage; a lognormal, cut-off or stretched-exponential law significantly better than the pure power law (Vuong's sequential test: the models must first be shown to differ, docs/fit-json.md) makes the claim only partly supported; “at the power-law limit” = the alternative's best fit is the power law itself; exponent range checked with ±2 s.e.; stability: |Δα̂| ≤ 0.5 supported, ≤ 1 partly; intervals: |α̂ − paper| ≤ 0.3 supported, ≤ 0.7 partly; least squares: 3–5 supported, 2.5–5.5 partly. Information (Fig. 3): MI rising and β* falling = Spearman's ρ with the step of the right sign at p < 0.05 (both supported, one partly), with MI set beside its shuffle null; β*·MI stable = ρ(p_t, p_t+Δ) > 0 at p < 0.05 and beyond the shuffled-time null, and the t-test of the differences not significant (both supported, one partly); KL locally quadratic = median D_KL/Q in [0.9, 1.1] with quartiles in [0.8, 1.25] (within a factor 2: partly); entropy and MI compete = Spearman ρ < 0 at p < 0.05 (negative: partly).</p>\n"
         h += "<h2>Runs</h2>\n" + runTable(runs)
         let problems = runs.flatMap { r in r.problems.map { "\(r.name): \($0)" } }
         if !problems.isEmpty {
@@ -42,6 +42,10 @@ public enum HTMLReport {
         var figures = [Figures.trainingLoss(runs), Figures.updateDistribution(updateRuns), Figures.updateDistribution(updateRuns, ccdf: true),
                        Figures.intervals(updateRuns), Figures.updateEntropy(updateRuns)]
         for run in updateRuns where !run.layers.isEmpty { figures.append(Figures.updateDistributionPerLayer(run)) }
+        if runs.contains(where: { $0.information != nil }) {
+            figures += [Figures.informationSeries(runs), Figures.productStability(runs), Figures.entropyAndInformation(runs)]
+        }
+        if runs.contains(where: { $0.kl != nil }) { figures.append(Figures.quadraticKL(runs)) }
         if runs.contains(where: { $0.landscape != nil }) {
             figures += [Figures.landscapeSmallDelta(runs), Figures.landscapeLargeDelta(runs), Figures.landscapeScales(runs)]
         }

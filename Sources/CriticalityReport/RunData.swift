@@ -35,6 +35,10 @@ public struct RunData: Sendable {
     public var layers: [String] = []
     /// The perturbation scans of `criticality perturb` (`landscape/`), if any.
     public var landscape: LandscapeData?
+    /// The MI and β* series (`observers/information/summary.json`), if the run recorded them.
+    public var information: InformationObserver.Summary?
+    /// The quadratic KL checks (`observers/kl/summary.json`), if any.
+    public var kl: QuadraticKLObserver.Summary?
     /// What could not be read, one sentence each (shown in the report rather than silently dropped).
     public var problems: [String] = []
 
@@ -58,6 +62,15 @@ public struct RunData: Sendable {
         }
         do { landscape = try LandscapeData(name: name, folder: run.landscape) } catch {
             problems.append("\(run.landscape.summary): \(RunData.describe(error)); run `criticality perturb \(path)` again")
+        }
+        if fm.fileExists(atPath: run.information.summary) {
+            do { information = try FileOutput.readJSON(InformationObserver.Summary.self, from: run.information.summary) } catch {
+                problems.append(RunData.describe(error))
+            }
+        }
+        let klSummary = run.observer(QuadraticKLObserver.observerName) + "/summary.json"
+        if fm.fileExists(atPath: klSummary) {
+            do { kl = try FileOutput.readJSON(QuadraticKLObserver.Summary.self, from: klSummary) } catch { problems.append(RunData.describe(error)) }
         }
         let output = run.updateStatistics
         guard fm.fileExists(atPath: output.summary) else { return }

@@ -70,6 +70,8 @@ public enum Reproduction {
             c.evalEvery = 5000
             c.checkpointEvery = 20_000
             c.updates = nil
+            c.information = nil
+            c.kl = nil
             c.keepCheckpoints = [.epoch(epochs / 2), .epoch(epochs)]
             var p = PerturbationSettings()
             p.perLayer = perLayer
@@ -77,6 +79,20 @@ public enum Reproduction {
             return Experiment(name: "landscape-mlp5-\(dataset)", config: c, perturb: p)
         }
         plan.append(try landscape(dataset: mnist == nil ? "fashion-mnist" : "mnist", dir: mnist))
+        // Fig. 3 (MI, β*, their product, the KL check): mlp5 with SGD at the paper's three settings, steps
+        // 0–20,000 at paper scale (6,000 at quick), every step's update statistics recorded so that SI S12
+        // can set the update entropy beside MI. At smoke scale the mlp5 run above records them.
+        if scale != .smoke {
+            let steps = scale == .quick ? 6000 : 20_000
+            for (lr, batch) in [(0.01, 50), (0.01, 500), (0.1, 50)] {
+                var e = try experiment("mlp5", dataset: mnist == nil ? "fashion-mnist" : "mnist", dir: mnist, steps: steps, windows: [0..<steps])
+                e.config.optimizer.learningRate = lr
+                e.config.batchSize = .samples(batch)
+                e.config.kl?.every = 200
+                e.name = "information-mlp5-lr\(lr == 0.1 ? "0.1" : "0.01")-bs\(batch)"
+                plan.append(e)
+            }
+        }
         let extraSteps = scale == .smoke ? 3000 : 30_000
         let extraWindows = scale == .smoke ? scaled(3000) : paperWindows
         if let m = mnist { plan.append(try experiment("mlp5", dataset: "mnist", dir: m, steps: extraSteps, windows: extraWindows)) }

@@ -15,10 +15,18 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// Streaming update statistics (windows, reservoir size, q's); nil turns the observer off. Windows
     /// are clipped to the run's length when the observer is built.
     public var updates: UpdateStatisticsSettings?
+    /// Mutual information and β* per interval (Fig. 3D–E); nil turns the observer off. A manifest
+    /// written before issue 16 has none (off when resumed).
+    public var information: InformationSettings?
+    /// The quadratic KL check (Fig. 3B–C); nil turns it off; fully connected networks only.
+    public var kl: QuadraticKLSettings?
 
-    public init(train: TrainConfig, updates: UpdateStatisticsSettings? = UpdateStatisticsSettings()) {
+    public init(train: TrainConfig, updates: UpdateStatisticsSettings? = UpdateStatisticsSettings(),
+                information: InformationSettings? = InformationSettings(), kl: QuadraticKLSettings? = QuadraticKLSettings()) {
         self.train = train
         self.updates = updates
+        self.information = information
+        self.kl = kl
     }
 
     public init(model: ModelSpec, optimizer: OptimizerSettings) {
@@ -37,18 +45,25 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public func validate(allowMoreThreadsThanCores: Bool = false) throws {
         try train.validate(allowMoreThreadsThanCores: allowMoreThreadsThanCores)
         try updates?.validate()
+        try information?.validate()
+        try kl?.validate()
     }
 
-    enum Keys: String, CodingKey { case updates }
+    enum Keys: String, CodingKey { case updates, information, kl }
 
     public init(from decoder: Decoder) throws {
         train = try TrainConfig(from: decoder)
-        updates = try decoder.container(keyedBy: Keys.self).decodeIfPresent(UpdateStatisticsSettings.self, forKey: .updates)
+        let c = try decoder.container(keyedBy: Keys.self)
+        updates = try c.decodeIfPresent(UpdateStatisticsSettings.self, forKey: .updates)
+        information = try c.decodeIfPresent(InformationSettings.self, forKey: .information)
+        kl = try c.decodeIfPresent(QuadraticKLSettings.self, forKey: .kl)
     }
 
     public func encode(to encoder: Encoder) throws {
         try train.encode(to: encoder)
         var c = encoder.container(keyedBy: Keys.self)
         try c.encodeIfPresent(updates, forKey: .updates)
+        try c.encodeIfPresent(information, forKey: .information)
+        try c.encodeIfPresent(kl, forKey: .kl)
     }
 }

@@ -4,6 +4,7 @@ import CriticalityEngine
 import CriticalityIO
 import CriticalityObservers
 import CriticalityStats
+import Foundation
 /// The observers a `RunConfig` asks for, built once the layout and step count are known.
 public enum StandardObservers {
     public static func make(for config: RunConfig) -> (ParameterLayout, Int) throws -> [TrainingObserver] {
@@ -15,6 +16,18 @@ public enum StandardObservers {
                 if !settings.windows.ranges.isEmpty {
                     observers.append(UpdateStatisticsObserver(layout: layout, settings: settings))
                 }
+            }
+            if var settings = config.information {
+                settings.seed = config.seed
+                let threads = min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, WorkerPair.maximumThreads)
+                // A model without fully connected layers has nothing to pair; it records no information.
+                if layout.segments.contains(where: { $0.kind == "weight" && $0.shape.count == 2 }) {
+                    observers.append(try InformationObserver(layout: layout, settings: settings, pair: WorkerPair.forThreads(threads)))
+                }
+            }
+            if var settings = config.kl, !layout.segments.contains(where: { $0.kind == "weight" && $0.shape.count > 2 }) {
+                settings.seed = config.seed
+                observers.append(try QuadraticKLObserver(layout: layout, settings: settings))
             }
             return observers
         }

@@ -108,6 +108,7 @@ public final class Trainer {
                  resume: Bool, metricsBufferRows: Int, lock: RunLock?) throws {
         try config.validate(allowMoreThreadsThanCores: resume)
         try data.validate()
+        try config.kl?.check(trainingSetSize: data.train.count)
         self.config = config
         self.data = data
         self.runPath = runPath

@@ -33,7 +33,7 @@ public struct PluginMutualInformation: Codable, Sendable, Equatable {
     /// NumPy's bin of v among `bins` equal bins of [lo, hi] (`np.linspace` edges, `searchsorted` right,
     /// the maximum in the last bin).
     @inline(__always)
-    static func bin(_ v: Double, lo: Double, step: Double, hi: Double, bins: Int) -> Int {
+    public static func bin(_ v: Double, lo: Double, step: Double, hi: Double, bins: Int) -> Int {
         if v >= hi { return bins - 1 }
         var j = Int((v - lo) / step)
         j = min(max(j, 0), bins - 1)
@@ -74,7 +74,14 @@ public struct PluginMutualInformation: Codable, Sendable, Equatable {
         for i in w.indices {
             h[bin(w[i], lo: wl, step: ws, hi: wh, bins: bins) * bins + bin(a[i], lo: al, step: ast, hi: ah, bins: bins)] += 1
         }
-        let n = Double(w.count)
+        return fromJointCounts(h, bins: bins)
+    }
+
+    /// The three estimates from a `bins` × `bins` joint histogram of counts, row-major with the update
+    /// bin as the row (`h[r·bins + c]`), as `estimate` bins it; N = Σ h.
+    public static func fromJointCounts(_ h: [Double], bins: Int) -> PluginMutualInformation {
+        precondition(h.count == bins * bins)
+        let n = h.reduce(0, +)
         var pw = [Double](repeating: 0, count: bins), pa = [Double](repeating: 0, count: bins)
         for r in 0..<bins { for c in 0..<bins { let p = h[r * bins + c] / n; pw[r] += p; pa[c] += p } }
         var authors = 0.0, plugin = 0.0
@@ -89,6 +96,6 @@ public struct PluginMutualInformation: Codable, Sendable, Equatable {
         let mj = h.filter { $0 > 0 }.count, mw = pw.filter { $0 > 0 }.count, ma = pa.filter { $0 > 0 }.count
         let mm = plugin + Double((mw - 1) + (ma - 1) - (mj - 1)) / (2 * n)
         return PluginMutualInformation(authors: authors, plugin: plugin, millerMadow: mm, occupiedJoint: mj, occupiedUpdates: mw,
-                                       occupiedActivations: ma, samples: w.count)
+                                       occupiedActivations: ma, samples: Int(n))
     }
 }

@@ -12,6 +12,10 @@ extern "C" {
 void crit_sgemm(int transA, int transB, int m, int n, int k, float alpha,
                 const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
+/// Row-major C = A Aᵀ (A n×k, row stride lda), lower triangle only (cblas_ssyrk); the upper triangle of C
+/// is left as it was.
+void crit_ssyrk_lower(int n, int k, const float *a, int lda, float *c, int ldc);
+
 /// Row-major double-precision counterpart of crit_sgemm.
 void crit_dgemm(int transA, int transB, int m, int n, int k, double alpha,
                 const double *a, int lda, const double *b, int ldb, double beta, double *c, int ldc);

@@ -67,6 +67,23 @@ void crit_maxpool2_backward(const uint8_t *winner, const float *dy, float *dx, l
 /// neither is available (the result is then 0).
 double crit_fma_peak_gflops(double seconds, int *lanes);
 
+/// The information observer's per-step copy (issue 16): dst[i] = |x[i]| for i < n, and the running
+/// statistics of those values: acc[0] += Σ|x|, acc[1] += Σx² (each in Double, 4 lanes added in order at
+/// the end of the call), mm[0] = min(mm[0], min|x|), mm[1] = max(mm[1], max|x|).
+void crit_abs_copy_stats(const float *x, long n, float *dst, double *acc, float *mm);
+
+/// One row of the information observer's block binned by unit (issue 16): the row is `groups`
+/// consecutive runs, run g of `lengths[g]` values belonging to unit `units[g]`; value v (≥ 0, not NaN)
+/// goes to bin r of `bins` with bits(v) ≥ thresholds[r] and bits(v) < thresholds[r + 1] (`thresholds`:
+/// bins + 1 ascending Float32 bit patterns, thresholds[0] = 0, thresholds[bins] = 0xFFFFFFFF), and
+/// counts[units[g]·bins + r] is incremented. The first guess of r is ⌊(v − lo)·scale⌋, corrected
+/// against the thresholds (exact whatever the guess, by at most `bins` steps).
+/// When `subtract` is not NULL, v − subtract[i] (Float32) is written back over the row's value i after
+/// it has been binned.
+void crit_bin_row_by_unit(float *row, long groups, const int32_t *units, const int32_t *lengths,
+                          const uint32_t *thresholds, int bins, float lo, float scale, uint32_t *counts,
+                          const float *subtract);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,6 +18,10 @@ public final class Network {
     /// Non-trained state of all layers (BatchNorm running statistics), in layer order.
     public var stateBuffers: [FloatBuffer] { layers.flatMap(\.stateBuffers) }
     public var outputSize: Int { layers.last?.outputSize ?? 0 }
+    /// Each layer's output of the last `forward` (batch-major for every fully connected layer and its
+    /// activation; [C, B, H, W] for the convolutional stages), in layer order; valid until the next
+    /// `forward`. `backward` leaves them intact (every layer writes its input gradient elsewhere).
+    public private(set) var outputs: [UnsafeMutablePointer<Float>?]
 
     /// The network of `layers` for batches up to `maxBatch`, computing on `pair` (the caller alone by
     /// default; results are the same on any pair).
@@ -25,6 +29,7 @@ public final class Network {
         precondition(!layers.isEmpty && maxBatch > 0)
         self.layers = layers
         self.maxBatch = maxBatch
+        outputs = [UnsafeMutablePointer<Float>?](repeating: nil, count: layers.count)
         gemm = PartitionedGEMM(pair: pair)
         var layout = ParameterLayout()
         var offsets: [Int] = []
@@ -52,8 +57,9 @@ public final class Network {
         precondition(batch <= maxBatch, "batch \(batch) exceeds the network's maxBatch \(maxBatch)")
         var x = input
         var y: UnsafeMutablePointer<Float>! = nil
-        for layer in layers {
+        for (i, layer) in layers.enumerated() {
             y = layer.forward(x, batch: batch, training: training)
+            outputs[i] = y
             x = UnsafePointer(y)
         }
         return y

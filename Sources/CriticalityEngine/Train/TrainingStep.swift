@@ -25,6 +25,8 @@ public final class TrainingStep {
     public var sampler: BatchSampler
     public let data: DatasetPair
     public let pass: ElementwisePass
+    /// The current batch's activations and labels, shown to observers in `StepContext.activations`.
+    public let activations: StepActivations
     private let batchInput: FloatBuffer
     private var batchLabels: [Int32]
     private let evaluationBatch: Int
@@ -77,6 +79,7 @@ public final class TrainingStep {
         batchInput = FloatBuffer(count: maxBatch * data.train.featureCount)
         batchLabels = [Int32](repeating: 0, count: maxBatch)
         sampler = BatchSampler(datasetSize: data.train.count, batchSize: batchSize, seed: config.seed)
+        activations = StepActivations(network: network, trainingSet: data.train)
         pass = ElementwisePass(layout: network.layout, optimizer: optimizer, update: update, parameters: network.parameters,
                                gradients: network.gradients, pair: pair,
                                observerCapacity: 0)
@@ -106,6 +109,7 @@ public final class TrainingStep {
             loss.evaluate(logits: logits, labels: $0.baseAddress!, batch: b, computeGradient: true, correct: &correct)
         }
         guard l.isFinite else { throw NonFinite(what: "the training loss is \(l)", epoch: epoch) }
+        batchLabels.withUnsafeBufferPointer { activations.set(batch: b, labels: $0.baseAddress!) }
         network.backward(loss.gradient.pointer, batch: b)
         optimizer.beginStep()
 
@@ -128,7 +132,8 @@ public final class TrainingStep {
             sq = VectorMath.sumOfSquaresInDouble(u, count: update.count)
         }
         let context = StepContext(step: t, epoch: epoch, loss: l, updateSquaredNorm: sq, update: u,
-                                  parameters: deferApply ? UnsafePointer(theta) : nil, layout: network.layout)
+                                  parameters: deferApply ? UnsafePointer(theta) : nil, layout: network.layout,
+                                  activations: replay ? nil : activations)
         if !replay { for (k, o) in observers.chunked.enumerated() where observers.wants[k] { o.endStep(context) } }
         if deferApply {
             if replay {

@@ -86,8 +86,8 @@ final class CLITests: XCTestCase {
         let flags = Set(definition.matches(in: help, range: NSRange(help.startIndex..., in: help))
             .map { String(help[Range($0.range(at: 1), in: help)!]) })
         let keys = Set(ConfigKey.allCases.map(\.rawValue))
-        let commandOnly: Set<String> = ["config", "force", "no-updates", "help", "version"]
-        XCTAssertEqual(flags.subtracting(commandOnly), keys.subtracting(["updates"]))
+        let commandOnly: Set<String> = ["config", "force", "no-updates", "no-information", "no-kl", "help", "version"]
+        XCTAssertEqual(flags.subtracting(commandOnly), keys.subtracting(["updates", "information", "kl"]))
         XCTAssertTrue(flags.contains("no-updates") && keys.contains("updates"))
     }
 }
