@@ -5,31 +5,42 @@
 
 #include "dispatch.h"
 
+typedef int32_t crit_i8 __attribute__((vector_size(32)));
+
+typedef float crit_f8 __attribute__((vector_size(32)));
+typedef double crit_d4 __attribute__((vector_size(32)));
+
 static inline __attribute__((always_inline)) void abs_copy_stats_body(const float *x, long n, float *dst, double *acc, float *mm) {
-    double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};
-    float lo = mm[0], hi = mm[1];
+    // Eight Float32 lanes widened to two Double4 sums per statistic; lanes added in a fixed order at the end.
+    crit_d4 s0 = {0, 0, 0, 0}, s1 = s0, q0 = s0, q1 = s0;
+    crit_f8 lo = {mm[0], mm[0], mm[0], mm[0], mm[0], mm[0], mm[0], mm[0]}, hi = {mm[1], mm[1], mm[1], mm[1], mm[1], mm[1], mm[1], mm[1]};
     long i = 0;
-    for (; i + 4 <= n; i += 4) {
-        for (int k = 0; k < 4; k++) {
-            float v = fabsf(x[i + k]);
-            dst[i + k] = v;
-            s[k] += (double)v;
-            q[k] += (double)v * (double)v;
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-        }
+    for (; i + 8 <= n; i += 8) {
+        crit_f8 v;
+        memcpy(&v, x + i, 32);
+        v = (crit_f8)((crit_i8)v & 0x7fffffff);
+        memcpy(dst + i, &v, 32);
+        crit_d4 a = __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3), crit_d4);
+        crit_d4 b = __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), crit_d4);
+        s0 += a; s1 += b; q0 += a * a; q1 += b * b;
+        lo = __builtin_elementwise_min(v, lo);
+        hi = __builtin_elementwise_max(v, hi);
     }
+    double s = 0, q = 0;
+    float l = mm[0], h = mm[1];
+    for (int k = 0; k < 4; k++) { s += s0[k] + s1[k]; q += q0[k] + q1[k]; }
+    for (int k = 0; k < 8; k++) { l = lo[k] < l ? lo[k] : l; h = hi[k] > h ? hi[k] : h; }
     for (; i < n; i++) {
         float v = fabsf(x[i]);
         dst[i] = v;
-        s[0] += (double)v;
-        q[0] += (double)v * (double)v;
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
+        s += (double)v;
+        q += (double)v * (double)v;
+        l = v < l ? v : l;
+        h = v > h ? v : h;
     }
-    acc[0] += ((s[0] + s[1]) + (s[2] + s[3]));
-    acc[1] += ((q[0] + q[1]) + (q[2] + q[3]));
-    mm[0] = lo; mm[1] = hi;
+    acc[0] += s;
+    acc[1] += q;
+    mm[0] = l; mm[1] = h;
 }
 CRIT_AVX2 static void abs_copy_stats_avx2(const float *x, long n, float *dst, double *acc, float *mm) { abs_copy_stats_body(x, n, dst, acc, mm); }
 static void abs_copy_stats_generic(const float *x, long n, float *dst, double *acc, float *mm) { abs_copy_stats_body(x, n, dst, acc, mm); }
