@@ -9,7 +9,7 @@ public struct CriticalityCommand: ParsableCommand {
         abstract: "Train neural networks on the CPU and measure the statistical physics of their learning.",
         discussion: "Reproduces 'Heavy-tailed update distributions…' (PNAS 2025). A run directory holds its manifest, metrics, checkpoints and observer outputs as .npy (docs/run-directory.md).",
         version: RunManifest.criticalityVersion,
-        subcommands: [TrainCommand.self, ResumeCommand.self, AnalyzeUpdatesCommand.self, FitCommand.self, AnalyzeCommand.self, ReportCommand.self, PerturbCommand.self, LandscapeCommand.self, StabilityCommand.self, ReproduceCommand.self, BenchCommand.self]
+        subcommands: [TrainCommand.self, ResumeCommand.self, AnalyzeUpdatesCommand.self, FitCommand.self, AnalyzeCommand.self, ReportCommand.self, PerturbCommand.self, LandscapeCommand.self, StabilityCommand.self, NoiseCommand.self, ReproduceCommand.self, BenchCommand.self]
     )
 
     public init() {}

@@ -130,10 +130,25 @@ public enum Perturbation {
         return out
     }
 
-    /// The sources `settings.at` names for `run` (kept checkpoint folders or "final"), each with its θ folder.
-    static func sources(_ settings: PerturbationSettings, run: RunDirectory, manifest: RunManifest) throws -> [(name: String, step: Int?, parameters: String, buffers: String)] {
+    /// The dataset `run` was trained on, checked against the manifest's sizes (perturb, noise).
+    static func trainingData(_ run: RunDirectory, manifest: RunManifest, dataDirectory: String?) throws -> DatasetPair {
+        let data: DatasetPair
+        do {
+            data = try DatasetCatalog.load(name: manifest.config.dataset, directory: dataDirectory ?? manifest.config.dataDirectory)
+        } catch let e as CriticalityError {
+            throw CriticalityError(e.kind, "\(run.path) was trained on \(manifest.config.dataset)\(manifest.config.dataDirectory.map { " from \($0)" } ?? ""), which cannot be loaded: \(e.message). Point --data-dir at the dataset's files")
+        }
+        guard data.train.count == manifest.dataset.trainCount, data.train.sampleShape == manifest.dataset.sampleShape else {
+            throw CriticalityError(.invalidArgument, "\(run.path) was trained on \(manifest.dataset.trainCount) samples of shape \(manifest.dataset.sampleShape), but \(manifest.config.dataset) now has \(data.train.count) of shape \(data.train.sampleShape); point --data-dir at the files it was trained on")
+        }
+        return data
+    }
+
+    /// The sources `at` names for `run` (kept checkpoint folders or "final"; empty: every kept
+    /// checkpoint, else "final"), each with its θ folder (perturb, noise).
+    static func sources(at: [String], run: RunDirectory, manifest: RunManifest) throws -> [(name: String, step: Int?, parameters: String, buffers: String)] {
         let kept = manifest.keptCheckpoints ?? []
-        var names = settings.at
+        var names = at
         if names.isEmpty { names = kept.isEmpty ? ["final"] : kept.map { (($0.path as NSString).lastPathComponent) } }
         return try names.map { name in
             if name == "final" {
@@ -164,7 +179,7 @@ public enum Perturbation {
         let lock = try RunLock(run: run.path)
         defer { withExtendedLifetime(lock) {} }
         // What to perturb is checked before anything on disk is compared or replaced.
-        let sources = try sources(settings, run: run, manifest: manifest)
+        let sources = try sources(at: settings.at, run: run, manifest: manifest)
         let folder = run.landscape
         let fm = FileManager.default
         var summary = LandscapeSummary(kind: "perturbation", settings: settings)
@@ -181,15 +196,7 @@ public enum Perturbation {
             }
         }
         FileOutput.removeStaleTemporaries(under: run.path)
-        let data: DatasetPair
-        do {
-            data = try DatasetCatalog.load(name: manifest.config.dataset, directory: dataDirectory ?? manifest.config.dataDirectory)
-        } catch let e as CriticalityError {
-            throw CriticalityError(e.kind, "\(run.path) was trained on \(manifest.config.dataset)\(manifest.config.dataDirectory.map { " from \($0)" } ?? ""), which cannot be loaded: \(e.message). Point --data-dir at the dataset's files")
-        }
-        guard data.train.count == manifest.dataset.trainCount, data.train.sampleShape == manifest.dataset.sampleShape else {
-            throw CriticalityError(.invalidArgument, "\(run.path) was trained on \(manifest.dataset.trainCount) samples of shape \(manifest.dataset.sampleShape), but \(manifest.config.dataset) now has \(data.train.count) of shape \(data.train.sampleShape); point --data-dir at the files it was trained on")
-        }
+        let data = try trainingData(run, manifest: manifest, dataDirectory: dataDirectory)
         let network = try manifest.config.model.makeNetwork(sampleShape: data.train.sampleShape, classCount: data.train.classCount, maxBatch: 1)
         let drawn = try drawParameters(layout: network.layout, perLayer: settings.perLayer, seed: settings.seed, layers: settings.layers)
         try fm.createDirectory(atPath: folder.path, withIntermediateDirectories: true)

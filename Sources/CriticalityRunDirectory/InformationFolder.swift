@@ -31,3 +31,18 @@ extension RunDirectory {
     /// `observers/information/`.
     public var information: InformationFolder { InformationFolder(observer(InformationFolder.observerName)) }
 }
+
+/// `noise/` of a run directory: the mini-batch gradient noise of `criticality noise` (SI S13). Per
+/// source (a kept checkpoint or "final"): `SOURCE_gradients.npy` (M × P float64: ∂L/∂θ of each
+/// mini-batch for the drawn parameters), `SOURCE_full_gradient.npy` (P), `SOURCE_parameters.npy`
+/// (P × 2 int64: layer index, layout index); `summary.json` the settings and each layer's statistics.
+public struct GradientNoiseFolder: Hashable, Sendable {
+    public let path: String
+    public init(_ path: String) { self.path = path }
+    public var summary: String { path + "/summary.json" }
+}
+
+extension RunDirectory {
+    /// `noise/`.
+    public var noise: GradientNoiseFolder { GradientNoiseFolder(path + "/noise") }
+}

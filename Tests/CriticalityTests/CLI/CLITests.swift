@@ -9,7 +9,7 @@ import XCTest
 /// CRITICALITY_UPDATE_GOLDEN=1 after a deliberate change, and review the diff), the exit codes of a
 /// bad flag, a bad file and Ctrl-C, and the config file's keys against `train`'s flags.
 final class CLITests: XCTestCase {
-    static let commands = ["", "train", "resume", "analyze-updates", "fit", "analyze", "perturb", "landscape", "stability", "report", "reproduce", "bench"]
+    static let commands = ["", "train", "resume", "analyze-updates", "fit", "analyze", "perturb", "landscape", "stability", "noise", "report", "reproduce", "bench"]
     let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
 
     func testEveryHelpMatchesItsGolden() throws {
