@@ -53,6 +53,16 @@ struct ReproduceCommand: ParsableCommand {
                     let lock = try prepareOutput(dir, force: true)
                     try runTraining(config: e.config, data: data, runPath: dir, resume: false, lock: lock)
                 }
+                if let n = e.noise {
+                    if (try? FileOutput.readJSON(GradientNoiseSummary.self, from: RunDirectory(dir).noise.summary))?.settings == n {
+                        announce("noise \(e.name): already done, skipped")
+                    } else {
+                        announce("noise \(e.name): \(n.batches) mini-batches of \(n.batchSize), \(n.perLayer) parameters per layer")
+                        _ = try GradientNoise.run(RunDirectory(dir), settings: n, threads: ProcessInfo.processInfo.activeProcessorCount) { what, fraction in
+                            progress.update(what, fraction)
+                        }
+                    }
+                }
                 if let p = e.perturb {
                     announce("perturb \(e.name): \(p.perLayer) parameters per layer, δ = \(p.deltas.map(LandscapeFolder.deltaText).joined(separator: ", ")), whole training set")
                     try Perturbation.run(RunDirectory(dir), settings: p, memoryBytes: 4096 << 20,

@@ -1,4 +1,6 @@
+import CriticalityIO
 import CriticalityObservers
+import CriticalityRun
 import CriticalityRunDirectory
 import CriticalityStats
 import Foundation
@@ -114,5 +116,51 @@ extension Figures {
             x.append(Double(r.intervalStart + i)); y.append(values.reduce(0, +) / Double(i))
         }
         return x.isEmpty ? nil : (x, y)
+    }
+}
+
+extension Figures {
+    /// SI S13: the mini-batch gradient noise of each layer, standardised per parameter and pooled,
+    /// as a density (log y) beside the standard normal (dashed), one panel per run and source.
+    public static func gradientNoise(_ runs: [RunData]) -> Figure {
+        var panels: [Panel] = []
+        let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+        for run in runs {
+            guard let noise = run.noise else { continue }
+            let folder = RunDirectory(run.path).noise.path
+            for source in noise.sources {
+                guard let (g, shape) = try? Npy.readDoubles(path: folder + "/" + source.gradientsFile), shape.count == 2,
+                      let full = try? Npy.readDoubles(path: folder + "/" + source.fullGradientFile).values,
+                      let params = try? Npy.readDoubles(path: folder + "/" + source.parametersFile).values else { continue }
+                let (m, p) = (shape[0], shape[1])
+                var panel = Panel(title: "Gradient noise — \(run.name), \(source.source)", xLabel: "ξ / σ̂ (per parameter)", yLabel: "density", yScale: .log)
+                let layers = Set((0..<p).map { Int(params[2 * $0]) }).sorted()
+                let edges = stride(from: -8.0, through: 8.0, by: 0.5).map { $0 }
+                for (c, layer) in layers.enumerated() {
+                    var z: [Double] = []
+                    for j in 0..<p where Int(params[2 * j]) == layer {
+                        let xi = (0..<m).map { g[$0 * p + j] - full[j] }
+                        guard let one = try? Gaussianity(xi) else { continue }
+                        z += xi.map { ($0 - one.mean) / one.sd }
+                    }
+                    guard !z.isEmpty else { continue }
+                    var counts = [Double](repeating: 0, count: edges.count - 1)
+                    for v in z { let b = Int(((v + 8) / 0.5).rounded(.down)); if b >= 0 && b < counts.count { counts[b] += 1 } }
+                    let centers = (0..<counts.count).map { edges[$0] + 0.25 }
+                    let density = counts.map { $0 / (Double(z.count) * 0.5) }
+                    let keep = density.indices.filter { density[$0] > 0 }
+                    let stats = source.layers.indices.contains(c) ? source.layers[c] : nil
+                    let name = stats?.layer ?? "layer \(layer)"
+                    let kappa = stats.map { String(format: " (excess kurtosis %.1f)", $0.noise.excessKurtosis) } ?? ""
+                    panel.series.append(Series(x: keep.map { centers[$0] }, y: keep.map { density[$0] }, label: name + kappa,
+                                               color: colors[c % colors.count], style: .markers(radius: 2.2)))
+                }
+                let xs = stride(from: -5.0, through: 5.0, by: 0.1).map { $0 }
+                panel.series.append(Series(x: xs, y: xs.map { exp(-$0 * $0 / 2) / (2 * Double.pi).squareRoot() }, label: "N(0, 1)",
+                                           color: "#333333", style: .dashed(width: 1.2)))
+                panels.append(panel)
+            }
+        }
+        return Figure(id: "figS13", caption: "SI S13 — mini-batch gradient noise ξ = g_batch − ḡ at the final parameters (`criticality noise`): for a fixed draw of parameters per layer, each parameter's noise over M mini-batches standardised by its own normal fit and pooled per layer (density, 0.5-wide bins), beside the standard normal (dashed). Gaussian noise follows the dashed curve; the excess kurtosis is in the legend.", panels: panels)
     }
 }

@@ -39,6 +39,8 @@ public struct RunData: Sendable {
     public var information: InformationObserver.Summary?
     /// The quadratic KL checks (`observers/kl/summary.json`), if any.
     public var kl: QuadraticKLObserver.Summary?
+    /// The gradient noise of `criticality noise` (`noise/summary.json`), if any.
+    public var noise: GradientNoiseSummary?
     /// What could not be read, one sentence each (shown in the report rather than silently dropped).
     public var problems: [String] = []
 
@@ -71,6 +73,9 @@ public struct RunData: Sendable {
         let klSummary = run.observer(QuadraticKLObserver.observerName) + "/summary.json"
         if fm.fileExists(atPath: klSummary) {
             do { kl = try FileOutput.readJSON(QuadraticKLObserver.Summary.self, from: klSummary) } catch { problems.append(RunData.describe(error)) }
+        }
+        if fm.fileExists(atPath: run.noise.summary) {
+            do { noise = try FileOutput.readJSON(GradientNoiseSummary.self, from: run.noise.summary) } catch { problems.append(RunData.describe(error)) }
         }
         let output = run.updateStatistics
         guard fm.fileExists(atPath: output.summary) else { return }

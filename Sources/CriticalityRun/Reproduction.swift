@@ -21,6 +21,8 @@ public struct Experiment: Sendable {
     public var config: RunConfig
     /// The perturbation scan of the trained run (`criticality perturb`), if the experiment has one.
     public var perturb: PerturbationSettings? = nil
+    /// The gradient-noise analysis at the final parameters (`criticality noise`, SI S13), if any.
+    public var noise: GradientNoiseSettings? = nil
 }
 
 public enum Reproduction {
@@ -45,7 +47,12 @@ public enum Reproduction {
         var plan: [Experiment] = []
         switch scale {
         case .smoke:
-            plan.append(try experiment("mlp5", dataset: "fashion-mnist", dir: nil, steps: 3000, windows: scaled(3000)))
+            var mlp5 = try experiment("mlp5", dataset: "fashion-mnist", dir: nil, steps: 3000, windows: scaled(3000))
+            var n = GradientNoiseSettings()
+            n.batches = 200
+            n.seed = seed
+            mlp5.noise = n
+            plan.append(mlp5)
             plan.append(try experiment("cnn", dataset: "fashion-mnist", dir: nil, steps: 300, windows: scaled(300)))
         case .quick:
             plan.append(try experiment("mlp5", dataset: "fashion-mnist", dir: nil, steps: 30_000, windows: paperWindows))
@@ -89,6 +96,10 @@ public enum Reproduction {
                 e.config.optimizer.learningRate = lr
                 e.config.batchSize = .samples(batch)
                 e.config.kl?.every = 200
+                var n = GradientNoiseSettings()
+                n.seed = seed
+                n.batchSize = batch
+                e.noise = n
                 e.name = "information-mlp5-lr\(lr == 0.1 ? "0.1" : "0.01")-bs\(batch)"
                 plan.append(e)
             }
