@@ -25,7 +25,7 @@ struct ReproduceCommand: ParsableCommand {
                 throw CriticalityError(.invalidArgument, "--scale '\(scale)' is not one of smoke, quick, paper")
             }
             let plan = try Reproduction.plan(scale: s, mnist: mnist, cifar10: cifar10, seed: seed)
-            let total = 2 * plan.count + 2
+            let total = 2 * plan.count + plan.filter { $0.noise != nil }.count + 2
             var stage = 0
             func announce(_ what: String) {
                 stage += 1
