@@ -36,6 +36,7 @@ extension InformationObserver {
     }
 
     public func saveState(to directory: String) throws {
+        drain()
         var w = BinaryWriter()
         w.write(UInt64(interval)); w.write(UInt64(columns)); w.write(UInt64(units))
         w.write(Int64(currentInterval)); w.write(UInt64(filled))
@@ -46,12 +47,13 @@ extension InformationObserver {
         w.write(previousComponent)
         w.write(Int64(previousInterval))
         w.write(missingActivations)
-        w.write([UInt8](try JSONEncoder().encode(records)))
+        w.write([UInt8](try JSONEncoder().encode(completed)))
         try FileOutput.write(w.data, to: InformationFolder.statePath(in: directory))
     }
 
     public func restoreState(from directory: String) throws {
         let path = InformationFolder.statePath(in: directory)
+        drain()
         var r = try BinaryReader(data: try Data(contentsOf: URL(fileURLWithPath: path)), name: path)
         let i = Int(try r.read(UInt64.self)), c = Int(try r.read(UInt64.self)), u = Int(try r.read(UInt64.self))
         guard i == interval, c == columns, u == units else {
@@ -72,11 +74,12 @@ extension InformationObserver {
         previousInterval = Int(try r.read(Int64.self))
         missingActivations = try r.readBool()
         let json = try r.readArray(UInt8.self)
-        records = try JSONDecoder().decode([Record].self, from: Data(json))
+        completed = try JSONDecoder().decode([Record].self, from: Data(json))
     }
 
     public func finish(into directory: String, finalParameters: UnsafePointer<Float>?) throws -> [String] {
         let folder = InformationFolder(directory)
+        let records = self.records
         let k = records.count
         func write(_ values: [Double], _ path: String) throws { try FileOutput.writeNpy(values, to: path) }
         try FileOutput.writeNpy(records.map { Int64($0.intervalStart) }, to: folder.intervalStart)

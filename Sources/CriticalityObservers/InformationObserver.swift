@@ -33,7 +33,7 @@ import Foundation
 ///   and MI at step (k+2)·I, i.e. MI of interval k+1 with β* of the pair (k, k+1); `stability` uses
 ///   that pairing.
 ///
-/// **Memory.** The block (I × weights Float32), the per-unit bin counts (I × units × bins UInt32), the
+/// **Memory.** Two blocks (I × weights Float32: one filled, one analysed), the per-unit bin counts (I × units × bins UInt32), the
 /// activations (I × units Double) and two components. When that exceeds `budgetMiB`, the block keeps a
 /// fixed random subset of the weights (drawn once from the run's seed, sorted, the same in every
 /// interval); MI and β* are then computed on the subset (`subsetColumns` in the summary).
@@ -66,10 +66,17 @@ public final class InformationObserver: ChunkedTrainingObserver {
     let runUnits: [Int32], runLengths: [Int32]
     let valuesPerUnit: [Int]
 
-    // Working state (the block and its statistics belong to the current interval).
-    let block: UnsafeMutablePointer<Float>
+    // Working state (the block and its statistics belong to the current interval). Two blocks: one
+    // filled by the steps, the other analysed on a background thread (`analysis`) meanwhile.
+    var block: UnsafeMutablePointer<Float>
+    var spareBlock: UnsafeMutablePointer<Float>
     let counts: UnsafeMutablePointer<UInt32>
     var activationRows: [Double]
+    var spareActivations: [Double]
+    /// The analysis of the previous interval runs here, serially, while training goes on: at most one
+    /// at a time (an interval's end waits for the one before), so its buffers are its own.
+    let analysis = DispatchQueue(label: "criticality.information", qos: .utility)
+    let pending = DispatchGroup()
     /// Per chunk of the current step: Σ|Δw|, Σ|Δw|² and min/max |Δw| (merged in chunk order in `endStep`).
     let chunkSums: UnsafeMutablePointer<Double>
     let chunkRange: UnsafeMutablePointer<Float>
@@ -100,13 +107,22 @@ public final class InformationObserver: ChunkedTrainingObserver {
             case explainedVarianceRatio = "explained_variance_ratio", beta
         }
     }
-    public internal(set) var records: [Record] = []
+    var completed: [Record] = []
+    /// Every completed interval's values (waits for an analysis in progress).
+    public var records: [Record] {
+        drain()
+        return completed
+    }
+
+    /// Waits until the interval handed to the background thread has been analysed.
+    public func drain() { pending.wait() }
     /// Per paired layer, the network layer whose output supplies the activations (resolved at the first step).
     public internal(set) var activationSources: [String] = []
 
-    /// The observer for `layout`'s fully connected weights (2-D `weight` tensors), computing its
-    /// interval products on `pair`. Throws when the layout has no fully connected layer.
-    public init(layout: ParameterLayout, settings: InformationSettings, pair: WorkerPair = .callerOnly) throws {
+    /// The observer for `layout`'s fully connected weights (2-D `weight` tensors). Each interval is
+    /// analysed on a background thread of its own while the next is recorded (single-threaded BLAS
+    /// there; the results do not depend on timing). Throws when the layout has no fully connected layer.
+    public init(layout: ParameterLayout, settings: InformationSettings) throws {
         try settings.validate()
         self.settings = settings
         self.layout = layout
@@ -193,20 +209,24 @@ public final class InformationObserver: ChunkedTrainingObserver {
 
         block = .allocate(capacity: interval * columns)
         block.initialize(repeating: 0, count: interval * columns)
+        spareBlock = .allocate(capacity: interval * columns)
+        spareBlock.initialize(repeating: 0, count: interval * columns)
         counts = .allocate(capacity: interval * u * bins)
         activationRows = [Double](repeating: 0, count: interval * u)
+        spareActivations = activationRows
         chunkSums = .allocate(capacity: 2 * table.count)
         chunkSums.initialize(repeating: 0, count: 2 * table.count)
         chunkRange = .allocate(capacity: 2 * table.count)
         chunkRange.initialize(repeating: 0, count: 2 * table.count)
         classSums = []; classCounts = []
-        gemm = PartitionedGEMM(pair: pair)
+        gemm = PartitionedGEMM(pair: .callerOnly)  // the background thread alone: never the training's pair
         gram = .allocate(capacity: Self.gramSlices * interval * interval)
         projection = .allocate(capacity: max(columns, interval))
     }
 
     deinit {
-        block.deallocate(); counts.deallocate(); chunkSums.deallocate(); chunkRange.deallocate()
+        drain()
+        block.deallocate(); spareBlock.deallocate(); counts.deallocate(); chunkSums.deallocate(); chunkRange.deallocate()
         gram.deallocate(); projection.deallocate()
     }
 
@@ -214,10 +234,10 @@ public final class InformationObserver: ChunkedTrainingObserver {
         Self.memoryBytes(interval: interval, units: units, bins: bins, columns: columns, subset: subset != nil)
     }
 
-    /// The block (Float32), two components (Float32), the kept indices (subset), the per-unit bin counts
+    /// Two blocks (Float32: filled, analysed), two components (Float32), the kept indices (subset), the per-unit bin counts
     /// (UInt32) and activations (Double), and the Gram slices (Float32).
     static func memoryBytes(interval: Int, units: Int, bins: Int, columns: Int, subset: Bool) -> Int {
-        interval * columns * 4 + 2 * columns * 4 + (subset ? columns * 8 : 0) + interval * units * (bins * 4 + 8)
+        2 * interval * columns * 4 + 2 * columns * 4 + (subset ? columns * 8 : 0) + interval * units * (bins * 4 + 8)
             + gramSlices * interval * interval * 4
     }
 
@@ -265,7 +285,7 @@ public final class InformationObserver: ChunkedTrainingObserver {
         guard let acts = context.activations else { missingActivations = true; currentInterval = -1; return }
         recordActivations(acts, row: row)
         filled += 1
-        if filled == interval { finishInterval() }
+        if filled == interval { handOver() }
     }
 
     public func beginReplayStep(step: Int) {}
@@ -311,8 +331,34 @@ public final class InformationObserver: ChunkedTrainingObserver {
     @inline(__always)
     static func standardised(_ x: Float, mean: Double, sd: Double) -> Double { (Double(x) - mean) / (sd + 1e-10) }
 
-    /// MI, its null and bias correction, the leading component and β* of the interval just filled.
-    func finishInterval() {
+    /// The interval just filled goes to the background thread (after the previous one is done), and
+    /// the steps go on filling the other block.
+    func handOver() {
+        drain()
+        swap(&block, &spareBlock)
+        swap(&activationRows, &spareActivations)
+        let job = Job(block: spareBlock, activations: spareActivations, sum: sum, sumSquares: sumSquares, minimum: minimum, maximum: maximum,
+                      interval: currentInterval)
+        analysis.async(group: pending) { self.finishInterval(job) }
+        currentInterval = -1
+        filled = 0
+    }
+
+    /// An interval handed to the background thread.
+    struct Job {
+        var block: UnsafeMutablePointer<Float>
+        var activations: [Double]
+        var sum: Double, sumSquares: Double
+        var minimum: Float, maximum: Float
+        var interval: Int
+    }
+
+    /// MI, its null and bias correction, the leading component and β* of one filled interval (on the
+    /// background thread; `job.block` is overwritten: rows shifted by the first).
+    func finishInterval(_ job: Job) {
+        let block = job.block, activationRows = job.activations
+        let sum = job.sum, sumSquares = job.sumSquares, minimum = job.minimum, maximum = job.maximum
+        let currentInterval = job.interval
         let n = Double(interval * columns)
         let mean = sum / n
         let sd = max(sumSquares / n - mean * mean, 0).squareRoot()
@@ -406,7 +452,7 @@ public final class InformationObserver: ChunkedTrainingObserver {
         let nullSD: Double? = nulls.count < 2 ? nil
             : (nulls.reduce(0) { $0 + ($1 - nullMean!) * ($1 - nullMean!) } / Double(nulls.count - 1)).squareRoot()
 
-        let (component, ratio) = leadingComponent()
+        let (component, ratio) = leadingComponent(block)
         var beta: Double? = nil
         if let component {
             if previousInterval == currentInterval - 1 && !previousComponent.isEmpty {
@@ -419,18 +465,35 @@ public final class InformationObserver: ChunkedTrainingObserver {
         } else {
             previousInterval = -2
         }
-        records.append(Record(intervalStart: currentInterval * interval, mi: mi, nullMean: nullMean, nullSD: nullSD,
-                              explainedVarianceRatio: ratio.isFinite ? ratio : nil, beta: beta))
-        currentInterval = -1
-        filled = 0
+        completed.append(Record(intervalStart: currentInterval * interval, mi: mi, nullMean: nullMean, nullSD: nullSD,
+                                explainedVarianceRatio: ratio.isFinite ? ratio : nil, beta: beta))
     }
 
-    /// Column slices of the Gram product (one per thread of a `WorkerPair`).
+    /// Column slices of the Gram product (added in slice order).
     static let gramSlices = 2
+
+    /// The arithmetic of one interval's analysis per training step (FLOPs, counting a binned or copied
+    /// value as ten): the Gram product's I·P per step, the component's 2P, binning and copying ~20P, and
+    /// the joint histograms' (1 + nulls)·units·bins — for the columns P the budget leaves. The trainer
+    /// compares it with the step's own arithmetic to decide whether the analysis deserves a core.
+    public static func analysisFLOPsPerStep(layout: ParameterLayout, settings: InformationSettings) -> Double {
+        var weights = 0, units = 0
+        for seg in layout.segments where seg.kind == "weight" && seg.shape.count == 2 { weights += seg.count; units += seg.shape[0] }
+        guard weights > 0 else { return 0 }
+        let i = settings.interval, b = settings.bins
+        let fixed = Double(memoryBytes(interval: i, units: units, bins: b, columns: 0, subset: false))
+        let perColumn = Double(memoryBytes(interval: i, units: units, bins: b, columns: 1, subset: true)) - fixed
+        let budget = Double(settings.budgetMiB) * 1_048_576
+        var columns = Double(weights)
+        if Double(memoryBytes(interval: i, units: units, bins: b, columns: weights, subset: false)) > budget {
+            columns = max(0, ((budget - fixed) / perColumn).rounded(.down))
+        }
+        return columns * (Double(i) + 22) + Double((1 + settings.nullPermutations) * units * b)
+    }
 
     /// The unit leading component (Float32, columns) of the interval's shifted block and its explained
     /// ratio; nil (ratio NaN) when the block is constant in every column.
-    func leadingComponent() -> ([Float]?, Double) {
+    func leadingComponent(_ block: UnsafeMutablePointer<Float>) -> ([Float]?, Double) {
         let t = interval, cols = columns
         // G = Σ over column slices of the slice's A·Aᵀ (lower triangles, `gramSlices` fixed slices on
         // the pair's threads, added in slice order: the same numbers on one thread or two).

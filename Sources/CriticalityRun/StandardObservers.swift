@@ -19,10 +19,9 @@ public enum StandardObservers {
             }
             if var settings = config.information {
                 settings.seed = config.seed
-                let threads = min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, WorkerPair.maximumThreads)
                 // A model without fully connected layers has nothing to pair; it records no information.
                 if layout.segments.contains(where: { $0.kind == "weight" && $0.shape.count == 2 }) {
-                    observers.append(try InformationObserver(layout: layout, settings: settings, pair: WorkerPair.forThreads(threads)))
+                    observers.append(try InformationObserver(layout: layout, settings: settings))
                 }
             }
             if var settings = config.kl, !layout.segments.contains(where: { $0.kind == "weight" && $0.shape.count > 2 }) {

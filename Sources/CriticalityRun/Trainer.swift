@@ -117,7 +117,7 @@ public final class Trainer {
         // Every job of a step (GEMM parts, layer loops, the elementwise pass) runs on the caller and, with
         // two threads or more, the shared worker; OpenBLAS itself on one thread (`PartitionedGEMM`).
         // The jobs are cut by the problem, not the thread count: the numbers are the same on 1 or 2.
-        let threads = min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, ElementwisePass.maximumThreads)
+        let threads = min(try config.threads ?? Trainer.defaultThreads(config, data: data), ElementwisePass.maximumThreads)
         engine = try TrainingStep(config: config.train, data: data, passThreads: max(threads, 1))
         observers = try given + makeObservers(engine.network.layout, totalSteps)
         engine.pass.reserve(observers: observers.count)
@@ -153,6 +153,27 @@ public final class Trainer {
             try writer.writeCheckpoint(progressRecord, wallSeconds: 0, engine: engine, observers: observers)
         }
     }
+
+    /// The threads a step computes on when the run does not say: every core, except that on a machine
+    /// of at most two cores a core is left to the information observer's background analysis when that
+    /// analysis costs at least `analysisShareForACore` of the step's own arithmetic — then the core is
+    /// worth more to it than to the step's second thread (mlp5: 2,133–2,192 steps/s on one thread with
+    /// the analysis beside it, 1,908–1,960 on two; docs/benchmarks.md). The numbers of a run never
+    /// depend on it; the manifest records the choice.
+    static func defaultThreads(_ config: RunConfig, data: DatasetPair) throws -> Int {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard cores == 2, let information = config.information else { return cores }
+        let batch = Double(config.batchSize.resolved(datasetSize: data.train.count))
+        // Refuse a model that cannot fit before building one (TrainingStep does so again).
+        try TrainingStep.checkMemory(config: config.train, data: data, maxBatch: Int(batch))
+        let layout = try config.model.makeNetwork(sampleShape: data.train.sampleShape, classCount: data.train.classCount, maxBatch: 1).layout
+        let analysis = InformationObserver.analysisFLOPsPerStep(layout: layout, settings: information)
+        let step = config.model.trainingFLOPsPerSample(sampleShape: data.train.sampleShape) * batch
+        return analysis >= analysisShareForACore * step ? 1 : cores
+    }
+
+    /// See `defaultThreads`: mlp5 (batch 64) is at ~0.7, the CNN and `mlp-large` below 0.1.
+    static let analysisShareForACore = 0.25
 
     /// Restores θ, the model's buffers, the optimizer, the sampler and the step from checkpoint `folder`
     /// (and the state of `observers`); the one restore of the trainer (resume, replay, back to the end).

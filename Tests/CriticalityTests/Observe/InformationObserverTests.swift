@@ -64,7 +64,7 @@ final class InformationObserverTests: XCTestCase {
         var observer: InformationObserver?
         let path = temporaryDirectory(self) + "/run"
         try Trainer(config: c, data: try DatasetCatalog.load(name: "synthetic", directory: nil), runPath: path, makeObservers: { layout, _ in
-            let o = try InformationObserver(layout: layout, settings: settings, pair: .shared)
+            let o = try InformationObserver(layout: layout, settings: settings)
             observer = o
             return [recorder, o]
         }).run()
