@@ -53,7 +53,10 @@ public struct BenchReport: Codable, Sendable {
         public var informationStepsPerSecondRepeats: [Double]?
         public var informationOverhead: Double?
         public var informationMemoryBytes: Int?
+        /// Threads the run with the information observers trained on (`Trainer.defaultThreads` unless given).
+        public var informationThreads: Int?
         enum CodingKeys: String, CodingKey {
+            case informationThreads = "information_threads"
             case informationStepsPerSecond = "information_steps_per_second"
             case informationStepsPerSecondRepeats = "information_steps_per_second_repeats"
             case informationOverhead = "information_overhead", informationMemoryBytes = "information_memory_bytes"
@@ -185,11 +188,16 @@ public enum Benchmarks {
     /// about `secondsPerRepeat` each, after a warm-up; the median is reported. With `tracked`, a second
     /// trainer carrying the update-statistics observer (window covering every timed step) is timed in
     /// alternation with the plain one, so both see the same machine state.
+    /// `informationThreads`: the threads of the run with the information observers; nil: what `train`
+    /// chooses without `--threads` (`Trainer.defaultThreads`).
     public static func training(config: TrainConfig, data: DatasetPair, tracked: Bool = true, information: Bool = false,
+                                informationThreads: Int? = nil,
                                 repeats: Int = 5, secondsPerRepeat: Double = 1.0) throws -> BenchReport.ModelResult {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-bench-\(getpid())-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: base) }
-        let plainConfig = RunConfig(train: config, updates: nil)
+        // Plain and tracked runs carry no information observers, so their threads are the machine's
+        // default (or the one given); the run with them takes what `train` would (`Trainer.defaultThreads`).
+        let plainConfig = RunConfig(train: config, updates: nil, information: nil, kl: nil)
         let plain = try Trainer(config: plainConfig, data: data, runPath: base + "/plain")
         // Warm-up and calibration: how many steps fill one repeat.
         var n = 0
@@ -209,6 +217,7 @@ public enum Benchmarks {
         }
         var informed: Trainer?
         var informationMemory: Int?
+        var usedThreads: Int?
         if tracked && information {
             var settings = UpdateStatisticsSettings()
             settings.windows = stageWindows(covering: 5 + perRepeat * repeats)
@@ -220,6 +229,10 @@ public enum Benchmarks {
             informationMemory = made.reduce(0) { $0 + $1.memoryBytes }
             extra += made
             var quiet = c
+            var unset = c
+            unset.threads = nil
+            quiet.threads = try informationThreads ?? Trainer.defaultThreads(unset, data: data)
+            usedThreads = quiet.threads
             quiet.information = nil; quiet.kl = nil
             informed = try Trainer(config: quiet, data: data, runPath: base + "/information", observers: extra)
             for _ in 0..<5 { _ = try informed?.trainStep() }
@@ -261,6 +274,7 @@ public enum Benchmarks {
             result.informationStepsPerSecondRepeats = informedRates
             result.informationOverhead = median(trackedRates) / isps - 1
             result.informationMemoryBytes = informationMemory
+            result.informationThreads = usedThreads
         }
         return result
     }

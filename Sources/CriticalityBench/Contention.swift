@@ -57,7 +57,7 @@ extension Benchmarks {
         c.checkpointEvery = steps
         var settings = UpdateStatisticsSettings()
         settings.windows = StepWindows(ranges: [0..<steps])
-        let trainer = try Trainer(config: RunConfig(train: c, updates: nil), data: data, runPath: base,
+        let trainer = try Trainer(config: RunConfig(train: c, updates: nil, information: nil, kl: nil), data: data, runPath: base,
                                   observers: [UpdateStatisticsObserver(layout: try c.model.makeNetwork(
                                       sampleShape: data.train.sampleShape, classCount: data.train.classCount, maxBatch: 1).layout,
                                                                       settings: settings)])

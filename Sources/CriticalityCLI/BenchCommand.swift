@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
     var threads: Int?
     @Flag(help: "Skip the runs with the update-statistics observer.")
     var noTracking = false
-    @Flag(help: "Also time training with the information observers (MI and β*, the KL check) beside the tracked rate.")
+    @Flag(help: "Also time training with the information observers (MI and β*, the KL check) beside the tracked rate, on the threads `train` would choose (or --threads).")
     var information = false
     @Flag(help: "Skip the tail-statistics timings.")
     var noFits = false
@@ -93,7 +93,7 @@ struct BenchCommand: ParsableCommand {
                 c.steps = Int.max / 2
                 c.checkpointEvery = Int.max / 2
                 c.threads = threads
-                var r = try Benchmarks.training(config: c, data: data, tracked: !noTracking, information: information, repeats: repeats,
+                var r = try Benchmarks.training(config: c, data: data, tracked: !noTracking, information: information, informationThreads: self.threads, repeats: repeats,
                                                 secondsPerRepeat: seconds)
                 if name.hasPrefix("cnn") { r.model = cifar ? "cnn@3x32x32" : "cnn@1x28x28" }
                 results.append(r)
@@ -108,8 +108,8 @@ struct BenchCommand: ParsableCommand {
                              100 * (r.trackingOverhead ?? 0), allocs(r.trackedAllocationsPerStep),
                              Double(r.trackerMemoryBytes ?? 0) / 1_048_576))
                 if let isps = r.informationStepsPerSecond {
-                    print(String(format: "  with MI, β* and the KL check: %.1f steps/s, %.1f%% over tracked, %.1f MiB", isps,
-                                 100 * (r.informationOverhead ?? 0), Double(r.informationMemoryBytes ?? 0) / 1_048_576))
+                    print(String(format: "  with MI, β* and the KL check (training on %ld thread(s)): %.1f steps/s, %.1f%% over tracked, %.1f MiB",
+                                 r.informationThreads ?? 0, isps, 100 * (r.informationOverhead ?? 0), Double(r.informationMemoryBytes ?? 0) / 1_048_576))
                 }
             }
             var fits: BenchReport.FitTimings?

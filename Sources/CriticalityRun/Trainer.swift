@@ -160,7 +160,7 @@ public final class Trainer {
     /// worth more to it than to the step's second thread (mlp5: 2,133–2,192 steps/s on one thread with
     /// the analysis beside it, 1,908–1,960 on two; docs/benchmarks.md). The numbers of a run never
     /// depend on it; the manifest records the choice.
-    static func defaultThreads(_ config: RunConfig, data: DatasetPair) throws -> Int {
+    public static func defaultThreads(_ config: RunConfig, data: DatasetPair) throws -> Int {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         guard cores == 2, let information = config.information else { return cores }
         let batch = Double(config.batchSize.resolved(datasetSize: data.train.count))
