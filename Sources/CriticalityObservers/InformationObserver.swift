@@ -267,12 +267,11 @@ public final class InformationObserver: ChunkedTrainingObserver {
         } else {
             let range = chunkSubset[index]
             guard !range.isEmpty else { return }
+            // Gather the kept values into the row, then one pass of the kernel over them in place.
             subset!.withUnsafeBufferPointer { kept in
-                for i in range {
-                    var v = abs(update[kept[i]])
-                    crit_abs_copy_stats(&v, 1, rowStart + i, s, r)
-                }
+                for i in range { rowStart[i] = update[kept[i]] }
             }
+            crit_abs_copy_stats(rowStart + range.lowerBound, range.count, rowStart + range.lowerBound, s, r)
         }
     }
 

@@ -51,15 +51,13 @@ extension Claims {
                     out.append(Claim(claim: "β*·MI is stable across nearby steps", figure: "Fig. 3E", paperValue: "Spearman ρ ≈ 0.94", run: run.name,
                                      measured: "not enough intervals", comparison: note, verdict: "inconclusive: too few intervals"))
                 }
-                do {
-                    let aligned = alignedEntropy(run, s)
-                    if aligned.h.count >= 3 {
-                        let r = RankAndMeanTests.spearman(aligned.h, aligned.mi)
-                        out.append(Claim(claim: "Update entropy and mutual information compete", figure: "SI S12", paperValue: "entropy and MI move against each other", run: run.name,
-                                         measured: String(format: "Spearman ρ(entropy, MI) = %.2f (p = %.2g) over %d intervals", r.rho, r.p, aligned.h.count),
-                                         comparison: "entropy of each step's |Δθ| on the fixed log grid, averaged per MI interval",
-                                         verdict: r.rho < 0 && r.p < 0.05 ? "supported" : r.rho < 0 ? "partly supported: negative but not significant" : "not supported"))
-                    }
+                let aligned = alignedEntropy(run, s)
+                if aligned.h.count >= 3 {
+                    let r = RankAndMeanTests.spearman(aligned.h, aligned.mi)
+                    out.append(Claim(claim: "Update entropy and mutual information compete", figure: "SI S12", paperValue: "entropy and MI move against each other", run: run.name,
+                                     measured: String(format: "Spearman ρ(entropy, MI) = %.2f (p = %.2g) over %d intervals", r.rho, r.p, aligned.h.count),
+                                     comparison: "entropy of each step's |Δθ| on the fixed log grid, averaged per MI interval",
+                                     verdict: r.rho < 0 && r.p < 0.05 ? "supported" : r.rho < 0 ? "partly supported: negative but not significant" : "not supported"))
                 }
             }
             if let k = run.kl, let m = k.medianRatio, let q1 = k.ratioQ1, let q3 = k.ratioQ3 {

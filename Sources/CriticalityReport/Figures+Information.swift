@@ -137,12 +137,8 @@ extension Figures {
                 let layers = Set((0..<p).map { Int(params[2 * $0]) }).sorted()
                 let edges = stride(from: -8.0, through: 8.0, by: 0.5).map { $0 }
                 for (c, layer) in layers.enumerated() {
-                    var z: [Double] = []
-                    for j in 0..<p where Int(params[2 * j]) == layer {
-                        let xi = (0..<m).map { g[$0 * p + j] - full[j] }
-                        guard let one = try? Gaussianity(xi) else { continue }
-                        z += xi.map { ($0 - one.mean) / one.sd }
-                    }
+                    let z = GradientNoise.pooledNoise(gradients: g, full: full, batches: m,
+                                                      columns: (0..<p).filter { Int(params[2 * $0]) == layer }).pooled
                     guard !z.isEmpty else { continue }
                     var counts = [Double](repeating: 0, count: edges.count - 1)
                     for v in z { let b = Int(((v + 8) / 0.5).rounded(.down)); if b >= 0 && b < counts.count { counts[b] += 1 } }

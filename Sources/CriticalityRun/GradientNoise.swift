@@ -70,6 +70,21 @@ public struct GradientNoiseSummary: Codable, Sendable {
 public enum GradientNoise {
     public typealias Progress = (String, Double) -> Void
 
+    /// The noise ξ = g − ḡ of parameters `columns` (of `gradients`, `batches` rows × `full.count`),
+    /// each standardised by its own normal fit and pooled, and each one's normality p. A parameter
+    /// with no noise at all (a dead unit) is left out.
+    public static func pooledNoise(gradients g: [Double], full: [Double], batches: Int, columns: [Int]) -> (pooled: [Double], p: [Double]) {
+        let p = full.count
+        var pooled: [Double] = [], ps: [Double] = []
+        for j in columns {
+            let xi = (0..<batches).map { g[$0 * p + j] - full[j] }
+            guard let one = try? Gaussianity(xi) else { continue }
+            ps.append(one.p)
+            pooled += xi.map { ($0 - one.mean) / one.sd }
+        }
+        return (pooled, ps)
+    }
+
     public static func run(_ run: RunDirectory, settings: GradientNoiseSettings, dataDirectory: String? = nil, threads: Int,
                            progress: Progress? = nil) throws -> GradientNoiseSummary {
         try settings.validate()
@@ -143,14 +158,9 @@ public enum GradientNoise {
             for (li, name) in names.enumerated() {
                 let cols = drawn.indices.filter { drawn[$0].layer == li }
                 guard !cols.isEmpty else { continue }
-                var pooled: [Double] = [], updates: [Double] = [], ps: [Double] = []
-                for j in cols {
-                    let xi = (0..<settings.batches).map { g[$0 * p + j] - full[j] }
-                    updates += (0..<settings.batches).map { -lr * g[$0 * p + j] }
-                    guard let one = try? Gaussianity(xi) else { continue }  // a dead parameter: no noise at all
-                    ps.append(one.p)
-                    pooled += xi.map { ($0 - one.mean) / one.sd }
-                }
+                let (pooled, ps) = pooledNoise(gradients: g, full: full, batches: settings.batches, columns: cols)
+                var updates: [Double] = []
+                for j in cols { updates += (0..<settings.batches).map { -lr * g[$0 * p + j] } }
                 guard pooled.count >= 20, let noise = try? Gaussianity(pooled), let upd = try? Gaussianity(updates) else { continue }
                 let sortedP = ps.sorted()
                 layers.append(.init(layer: name, parameters: cols.count, noise: noise,
