@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Criticality needs on a fresh Debian 12 machine (run as root), then builds it.
-#   apt:  libopenblas-dev (fallback BLAS), zlib1g-dev, dataset-fashion-mnist (the built-in default data)
+#   apt:  libopenblas-dev (fallback BLAS), zlib1g-dev, dataset-fashion-mnist (the built-in default data),
+#         fortunes (2.6 MB of English quotations: the default corpus of `--dataset text`)
 #   pip:  scipy-openblas32 (OpenBLAS 0.3.34, the default BLAS), numpy (optional cross-checks in tests)
 # The scipy-openblas32 shared library is copied to /usr/local/lib so the linker and loader find it
 # without any environment variable.
@@ -8,7 +9,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need_apt=""
-for p in libopenblas-dev zlib1g-dev dataset-fashion-mnist; do
+for p in libopenblas-dev zlib1g-dev dataset-fashion-mnist fortunes; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt="$need_apt $p"
 done
 if [ -n "$need_apt" ]; then

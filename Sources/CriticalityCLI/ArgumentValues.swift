@@ -7,3 +7,4 @@ extension ActivationKind: ExpressibleByArgument {}
 extension Initialization: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension LossKind: ExpressibleByArgument {}
+extension TextCorpus.Vocabulary: ExpressibleByArgument {}

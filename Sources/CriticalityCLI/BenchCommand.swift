@@ -10,8 +10,8 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Write the results as JSON (schema in docs/benchmarks.md).")
     var json: String?
-    @Option(help: "Comma-separated models to time: mlp5, mlp2, mlp-large, cnn (3×32×32, CIFAR-10's shape), cnn-28 (1×28×28), or none (only sgemm and the fits). Default: all.")
-    var models: String = "mlp5,mlp2,mlp-large,cnn,cnn-28"
+    @Option(help: "Comma-separated models to time: mlp5, mlp2, mlp-large, cnn (3×32×32, CIFAR-10's shape), cnn-28 (1×28×28), transformer (the authors' character Transformer on the pangram, lr 0.1; give --batch-size 8 for their setting), or none (only sgemm and the fits). Default: all.")
+    var models: String = "mlp5,mlp2,mlp-large,cnn,cnn-28,transformer"
     @Option(help: "Mini-batch size.")
     var batchSize: Int = 64
     @Option(help: "Timed repeats per model (the median is reported).")
@@ -80,6 +80,12 @@ struct BenchCommand: ParsableCommand {
             print("model      batch  steps/s (median)  GFLOP/step  GFLOP/s  % peak  allocs/step  tracked steps/s  overhead  tracked allocs/step  tracker MiB (10k-step window)")
             /// The benchmark's configuration and data for a model name: SGD, lr 0.01, `--batch-size`.
             func setup(_ name: String) throws -> (config: TrainConfig, data: DatasetPair, cifar: Bool) {
+                if name == "transformer" {
+                    var c = TrainConfig(model: try ModelSpec(model: name), optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.1))
+                    c.dataset = "pangram"
+                    c.batchSize = .samples(batchSize)
+                    return (c, try c.loadData(), false)
+                }
                 let cifar = name == "cnn"
                 let (dataset, data) = cifar ? cifarShaped : mnistShaped
                 var c = TrainConfig(model: try ModelSpec(model: name == "cnn-28" ? "cnn" : name),
@@ -98,7 +104,7 @@ struct BenchCommand: ParsableCommand {
                 if name.hasPrefix("cnn") { r.model = cifar ? "cnn@3x32x32" : "cnn@1x28x28" }
                 results.append(r)
                 if !noTracking {
-                    let net = try c.model.makeNetwork(sampleShape: data.train.sampleShape, classCount: 10, maxBatch: 1)
+                    let net = try c.model.makeNetwork(sampleShape: data.train.sampleShape, classCount: data.train.classCount, maxBatch: 1)
                     print(String(format: "  observer alone: %.1f µs per step", 1e6 * Benchmarks.observerAlone(layout: net.layout)))
                 }
                 func allocs(_ v: Double?) -> NSString { (v.map { String(format: "%.2f", $0) } ?? "n/m") as NSString }

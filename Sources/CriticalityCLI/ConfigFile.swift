@@ -207,22 +207,25 @@ enum ConfigKey: String, CaseIterable {
     case windows, reservoirSize = "reservoir-size", quantiles, updates, keepCheckpoints = "keep-checkpoints"
     case information, informationInterval = "information-interval", informationNull = "information-null"
     case informationBudget = "information-budget", kl, klEvery = "kl-every", klProbe = "kl-probe"
+    case textFile = "text-file", textVocabulary = "text-vocabulary", context, dropout, causal
+    case independentLayers = "independent-layers"
 
     enum ValueType { case string, int, double, seed, bool, intList, choice([String]) }
 
     var type: ValueType {
         switch self {
         case .steps, .epochs, .evalEvery, .checkpointEvery, .threads, .reservoirSize, .informationInterval, .informationNull,
-             .informationBudget, .klEvery, .klProbe: return .int
-        case .lr, .momentum, .beta1, .beta2, .alpha, .eps: return .double
+             .informationBudget, .klEvery, .klProbe, .context: return .int
+        case .lr, .momentum, .beta1, .beta2, .alpha, .eps, .dropout: return .double
         case .seed: return .seed
-        case .updates, .information, .kl: return .bool
+        case .updates, .information, .kl, .causal, .independentLayers: return .bool
+        case .textVocabulary: return .choice(TextCorpus.Vocabulary.allCases.map(\.rawValue))
         case .widths: return .intList
         case .activation: return .choice(ActivationKind.allCases.map(\.rawValue))
         case .initialization: return .choice(Initialization.allCases.map(\.rawValue))
         case .optimizer: return .choice(OptimizerKind.allCases.map(\.rawValue))
         case .loss: return .choice(LossKind.allCases.map(\.rawValue))
-        case .model, .dataset, .dataDirectory, .batchSize, .out, .windows, .quantiles, .keepCheckpoints: return .string
+        case .model, .dataset, .dataDirectory, .batchSize, .out, .windows, .quantiles, .keepCheckpoints, .textFile: return .string
         }
     }
 }

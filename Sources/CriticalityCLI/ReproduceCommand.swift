@@ -43,13 +43,13 @@ struct ReproduceCommand: ParsableCommand {
                     announce("train \(e.name): already complete, skipped")
                 } else if manifest != nil {
                     announce("train \(e.name): resuming")
-                    let data = try DatasetCatalog.load(name: e.config.dataset, directory: e.config.dataDirectory)
+                    let data = try e.config.train.loadData()
                     try runTraining(config: manifest!.config, data: data, runPath: dir, resume: true)
                 } else {
                     announce("train \(e.name): " + (e.config.steps.map { "\($0) steps" } ?? "\(e.config.epochs ?? 1) epochs")
                              + (e.config.updates.map { ", windows \($0.windows.description)" } ?? "")
                              + (e.config.keepCheckpoints.map { ", checkpoints kept at \($0.map(\.description).joined(separator: ", "))" } ?? ""))
-                    let data = try DatasetCatalog.load(name: e.config.dataset, directory: e.config.dataDirectory)
+                    let data = try e.config.train.loadData()
                     let lock = try prepareOutput(dir, force: true)
                     try runTraining(config: e.config, data: data, runPath: dir, resume: false, lock: lock)
                 }

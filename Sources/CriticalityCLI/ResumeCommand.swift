@@ -23,7 +23,7 @@ struct ResumeCommand: ParsableCommand {
             if then.criticality != now.criticality || then.blas.core != now.core {
                 FileHandle.standardError.write(Data("note: \(runDirectory) was started with Criticality \(then.criticality) on BLAS kernels \(then.blas.core); this is Criticality \(now.criticality) on \(now.core). The steps from here on round differently in the last bits than an uninterrupted run would, and a window's replay that began before this point will report that it did not reproduce the first pass.\n".utf8))
             }
-            let data = try DatasetCatalog.load(name: manifest.config.dataset, directory: manifest.config.dataDirectory)
+            let data = try manifest.config.train.loadData()
             try runTraining(config: manifest.config, data: data, runPath: runDirectory, resume: true)
         } catch let e as CriticalityError {
             throw fail(e)

@@ -9,7 +9,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "YAML file of settings; keys are these long flag names (e.g. `lr: 0.01`). Flags override it.")
     var config: String?
-    @Option(help: "Model preset: mlp5 (784-50-50-50-50-10), mlp2 (784-128-10), mlp-large (784-1000×4-10). Default mlp5.")
+    @Option(help: "Model preset: mlp5 (784-50-50-50-50-10), mlp2 (784-128-10), mlp-large (784-1000×4-10), cnn, transformer (the authors' character Transformer, SI S5: 2 post-LN layers, d 128, 4 heads; defaults to --dataset pangram --lr 0.1 --batch-size 8 --epochs 10). Default mlp5.")
     var model: String?
     @Option(help: "Explicit MLP widths, input to output, e.g. 784,300,10 (overrides the preset's).")
     var widths: String?
@@ -19,10 +19,22 @@ struct TrainCommand: ParsableCommand {
     var initialization: Initialization?
     @Option(help: "Loss (mse: on one-hot targets). Default cross-entropy.")
     var loss: LossKind?
-    @Option(help: "Dataset: fashion-mnist (default, from $CRITICALITY_DATA or /usr/share/datasets/fashion-mnist), mnist (needs --data-dir), synthetic.")
+    @Option(help: "Dataset: fashion-mnist (default, from $CRITICALITY_DATA or /usr/share/datasets/fashion-mnist), mnist (needs --data-dir), cifar10 (needs --data-dir), synthetic; for the transformer pangram (the authors' 3,500 characters) or text (--text-file).")
     var dataset: String?
     @Option(help: "Folder holding the dataset's files.")
     var dataDir: String?
+    @Option(help: "UTF-8 text for --dataset text: a file, or a folder whose files without an extension are joined. Default /usr/share/games/fortunes (Debian's fortunes, 2.6 MB). Its last 10 % (at most 100,000 characters) is the validation set.")
+    var textFile: String?
+    @Option(help: "Tokens of --dataset text: characters (the file's distinct characters) or bytes (256). Default characters.")
+    var textVocabulary: TextCorpus.Vocabulary?
+    @Option(help: "Transformer: tokens per window. Default 50.")
+    var context: Int?
+    @Option(help: "Transformer: dropout probability at PyTorch's four places per layer (training only). Default 0.1.")
+    var dropout: Double?
+    @Flag(help: "Transformer: causal attention (each position sees only earlier ones: a language model). Default off, as the authors.")
+    var causal = false
+    @Flag(help: "Transformer: draw each encoder layer's initial weights independently (default: every layer starts as a copy of the first, as PyTorch's TransformerEncoder).")
+    var independentLayers = false
     @Option(help: "Optimizer (PyTorch's equations). Default sgd.")
     var optimizer: OptimizerKind?
     @Option(help: "Learning rate η. Default 0.01.")
@@ -53,7 +65,7 @@ struct TrainCommand: ParsableCommand {
     var seed: UInt64?
     @Option(help: "Threads a step computes on: 1, or 2 (more are accepted and use 2). Default: 2 where the machine has two cores. A run's numbers do not depend on it.")
     var threads: Int?
-    @Option(help: "Training stages whose every |Δθ| is recorded: ascending START:END step ranges. Default 0:10000,20000:30000 (the paper's stages), clipped to the run.")
+    @Option(help: "Training stages whose every |Δθ| is recorded: ascending START:END step ranges. Default 0:10000,20000:30000 (the paper's stages), clipped to the run; for the transformer 0:1000 and the last 1,000 steps.")
     var windows: String?
     @Option(help: "Uniform reservoir sample size per scope and window. Default 100000.")
     var reservoirSize: Int?
@@ -85,7 +97,7 @@ struct TrainCommand: ParsableCommand {
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number; got \(lr)") }
         for (flag, v) in [("steps", steps), ("epochs", epochs), ("eval-every", evalEvery), ("checkpoint-every", checkpointEvery),
                           ("threads", threads), ("reservoir-size", reservoirSize), ("kl-every", klEvery), ("kl-probe", klProbe),
-                          ("information-budget", informationBudget)] {
+                          ("information-budget", informationBudget), ("context", context)] {
             if let v, v < 1 { throw ValidationError("--\(flag) must be at least 1; got \(v)") }
         }
     }
@@ -104,10 +116,27 @@ struct TrainCommand: ParsableCommand {
         }
         let modelName = try pick(model, .model) { try $0.string($1) } ?? "mlp5"
         let widthList = try widths.map { try parseIntList($0, flag: "widths") } ?? file?.intList(ConfigKey.widths.rawValue)
-        let spec = try ModelSpec(model: modelName, widths: widthList, activation: try choice(activation, .activation) ?? .relu,
+        var spec = try ModelSpec(model: modelName, widths: widthList, activation: try choice(activation, .activation) ?? .relu,
                                  initialization: try choice(initialization, .initialization) ?? .pytorchDefault)
+        let contextValue = try pick(context, .context) { try $0.int($1) }
+        let dropoutValue = try pick(dropout, .dropout) { try $0.double($1) }
+        let causalKey = try file?.bool(ConfigKey.causal.rawValue), independentKey = try file?.bool(ConfigKey.independentLayers.rawValue)
+        let isCausal = causal || causalKey == true, isIndependent = independentLayers || independentKey == true
+        let transformerOnly: [(String, Bool)] = [("context", contextValue != nil), ("dropout", dropoutValue != nil),
+                                                 ("causal", isCausal), ("independent-layers", isIndependent)]
+        if var t = spec.transformer {
+            if let v = contextValue { t.context = v }
+            if let v = dropoutValue { t.dropout = v }
+            t.causal = isCausal
+            t.identicalLayers = !isIndependent
+            spec.transformer = t
+        } else if let (flag, _) = transformerOnly.first(where: { $0.1 }) {
+            throw CriticalityError(.invalidArgument, "--\(flag) is a setting of the transformer; add --model transformer")
+        }
+        // The transformer's defaults are the authors' run (authors-code-notes.md §1.3).
+        let transformer = spec.isTransformer
         var settings = OptimizerSettings(kind: try choice(optimizer, .optimizer) ?? .sgd,
-                                         learningRate: try pick(lr, .lr) { try $0.double($1) } ?? 0.01)
+                                         learningRate: try pick(lr, .lr) { try $0.double($1) } ?? (transformer ? 0.1 : 0.01))
         if let v = try pick(momentum, .momentum, { try $0.double($1) }) { settings.momentum = v }
         if let v = try pick(beta1, .beta1, { try $0.double($1) }) { settings.beta1 = v }
         if let v = try pick(beta2, .beta2, { try $0.double($1) }) { settings.beta2 = v }
@@ -116,11 +145,14 @@ struct TrainCommand: ParsableCommand {
 
         var c = RunConfig(model: spec, optimizer: settings)
         c.loss = try choice(loss, .loss) ?? .crossEntropy
-        c.dataset = try pick(dataset, .dataset) { try $0.string($1) } ?? "fashion-mnist"
+        c.dataset = try pick(dataset, .dataset) { try $0.string($1) } ?? (transformer ? "pangram" : "fashion-mnist")
         c.dataDirectory = try pick(dataDir, .dataDirectory) { try $0.string($1) }
-        c.batchSize = try BatchSize(parsing: try pick(batchSize, .batchSize) { try $0.string($1) } ?? "64")
+        c.textFile = try pick(textFile, .textFile) { try $0.string($1) }
+        c.textVocabulary = try choice(textVocabulary, .textVocabulary)
+        c.batchSize = try BatchSize(parsing: try pick(batchSize, .batchSize) { try $0.string($1) } ?? (transformer ? "8" : "64"))
         c.steps = try pick(steps, .steps) { try $0.int($1) }
         c.epochs = try pick(epochs, .epochs) { try $0.int($1) }
+        if transformer && c.steps == nil && c.epochs == nil { c.epochs = 10 }
         if steps != nil { c.epochs = nil }
         if epochs != nil { c.steps = nil }
         if c.steps != nil && c.epochs != nil {
@@ -154,7 +186,7 @@ struct TrainCommand: ParsableCommand {
             c.updates = u
         }
         let informationKey = try file?.bool(ConfigKey.information.rawValue)
-        if noInformation || informationKey == false {
+        if noInformation || informationKey == false || transformer {  // MI, β* and the KL check are for classifiers
             c.information = nil
         } else {
             var s = InformationSettings()
@@ -164,7 +196,7 @@ struct TrainCommand: ParsableCommand {
             c.information = s
         }
         let klKey = try file?.bool(ConfigKey.kl.rawValue)
-        if noKl || klKey == false {
+        if noKl || klKey == false || transformer {
             c.kl = nil
         } else {
             var s = QuadraticKLSettings()
@@ -181,8 +213,11 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let (config, outPath) = try resolve()
-            let data = try DatasetCatalog.load(name: config.dataset, directory: config.dataDirectory)
+            var (config, outPath) = try resolve()
+            let data = try config.train.loadData()
+            if config.model.isTransformer, windows == nil, try self.config.map(ConfigFile.init(path:))?.string(ConfigKey.windows.rawValue) == nil {
+                config.updates?.windows = .transformerDefault(totalSteps: try config.train.totalSteps(datasetSize: data.train.count))
+            }
             let lock = try prepareOutput(outPath, force: force)
             try runTraining(config: config, data: data, runPath: outPath, resume: false, lock: lock)
         } catch let e as CriticalityError {

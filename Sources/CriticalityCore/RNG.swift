@@ -19,6 +19,8 @@ public struct RNG: RandomNumberGenerator, Codable, Equatable, Sendable {
         case information = 9
         /// The quadratic KL check's probe set and the gradient-noise mini-batches.
         case fisher = 10
+        /// Dropout masks: sub-stream (step << 8 | layer index) of a training step (`Network.beginStep`).
+        case dropout = 11
     }
 
     public var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64

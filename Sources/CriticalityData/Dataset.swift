@@ -1,16 +1,61 @@
 import CriticalityCore
-/// A labelled image classification set held in memory as normalized Float32 rows.
+/// A labelled set held in memory: image classification as normalized Float32 rows, or a tokenized text
+/// cut into windows (`windows`; SI S5's character-level language model).
 public struct Dataset: Sendable {
     public var name: String
-    /// Per-sample shape, channel-major: [channels, height, width].
+    /// Per-sample shape, channel-major: [channels, height, width]; [context] for a text.
     public var sampleShape: [Int]
+    /// Classes, or the model's vocabulary for a text.
     public var classCount: Int
     /// `count × featureCount` row-major pixels, normalized as the authors did: (x/255 − 0.5)/0.5.
+    /// Empty for a text (its samples are views of `windows`).
     public var inputs: [Float]
+    /// One label per sample; empty for a text (a window's targets are its tokens shifted by one).
     public var labels: [Int32]
+    /// The token stream a text's samples are windows of; nil for images.
+    public var windows: TokenWindows?
 
-    public var count: Int { labels.count }
+    public var count: Int { windows?.count ?? labels.count }
     public var featureCount: Int { sampleShape.reduce(1, *) }
+    /// Targets (loss terms) per sample: one label for an image, one next token per position for a text.
+    public var targetsPerSample: Int { windows?.context ?? 1 }
+
+    /// A text dataset: windows of `windows.context` tokens over a stream of tokens < `vocabulary`.
+    public init(name: String, windows: TokenWindows, vocabulary: Int) {
+        self.name = name
+        sampleShape = [windows.context]
+        classCount = vocabulary
+        inputs = []
+        labels = []
+        self.windows = windows
+    }
+
+    /// Copies samples `indices` into `x` (`featureCount` values each; a text's token ids as Float, exact
+    /// below 2²⁴) and their targets into `y` (`targetsPerSample` each).
+    @inline(__always)
+    public func gather<S: Sequence>(_ indices: S, inputs x: UnsafeMutablePointer<Float>, targets y: UnsafeMutablePointer<Int32>)
+    where S.Element: BinaryInteger {
+        var r = 0
+        if let w = windows {
+            let t = w.context
+            w.tokens.withUnsafeBufferPointer { tokens in
+                for i in indices {
+                    let start = tokens.baseAddress! + Int(i) * w.stride
+                    for j in 0..<t { x[r * t + j] = Float(start[j]); y[r * t + j] = start[j + 1] }
+                    r += 1
+                }
+            }
+            return
+        }
+        let d = featureCount
+        inputs.withUnsafeBufferPointer { src in
+            for i in indices {
+                (x + r * d).update(from: src.baseAddress! + Int(i) * d, count: d)
+                y[r] = labels[Int(i)]
+                r += 1
+            }
+        }
+    }
 
     public init(name: String, sampleShape: [Int], classCount: Int, inputs: [Float], labels: [Int32]) {
         self.name = name
@@ -51,6 +96,12 @@ public struct DatasetPair: Sendable {
             guard set.count >= 1 else {
                 throw CriticalityError(.invalidArgument, "\(set.name): the \(what) set holds no samples; check the dataset files")
             }
+            if let w = set.windows {
+                guard w.context >= 1, w.stride >= 1, set.count >= 1, w.tokens.allSatisfy({ $0 >= 0 && Int($0) < set.classCount }) else {
+                    throw CriticalityError(.invalidArgument, "\(set.name): the \(what) text does not make windows of \(w.context) tokens below the vocabulary of \(set.classCount)")
+                }
+                continue
+            }
             guard set.featureCount >= 1, set.inputs.count == set.count * set.featureCount else {
                 throw CriticalityError(.invalidArgument, "\(set.name): \(set.inputs.count) input values do not make \(set.count) samples of shape \(set.sampleShape)")
             }
@@ -62,4 +113,22 @@ public struct DatasetPair: Sendable {
             throw CriticalityError(.invalidArgument, "the training set has \(train.classCount) classes but the test set \(test.classCount)")
         }
     }
+}
+
+/// A token stream cut into windows: sample i is `tokens[i·stride ..< i·stride + context]`, and its targets
+/// are the same positions shifted by one, `tokens[i·stride + 1 ... i·stride + context]` (the authors'
+/// `CharDataset`: stride 1, `len = tokens − context`).
+public struct TokenWindows: Sendable, Equatable {
+    public var tokens: [Int32]
+    public var context: Int
+    public var stride: Int
+
+    public init(tokens: [Int32], context: Int, stride: Int = 1) {
+        self.tokens = tokens
+        self.context = context
+        self.stride = stride
+    }
+
+    /// Windows whose targets stay inside the stream: ⌊(tokens − context − 1)/stride⌋ + 1, or 0.
+    public var count: Int { tokens.count > context ? (tokens.count - context - 1) / stride + 1 : 0 }
 }

@@ -1,16 +1,26 @@
 import CriticalityCore
 /// Resolves a dataset name (and optional folder) to loaded data.
 public enum DatasetCatalog {
-    public static let names = ["fashion-mnist", "mnist", "cifar10", "synthetic", "synthetic-cifar"]
+    public static let names = ["fashion-mnist", "mnist", "cifar10", "synthetic", "synthetic-cifar", "pangram", "text"]
+    /// The datasets that are texts (token windows, for the Transformer).
+    public static let textNames: Set<String> = ["pangram", "text"]
 
-    public static func load(name: String, directory: String?) throws -> DatasetPair {
-        let pair = try loadUnchecked(name: name, directory: directory)
+    /// Loads `name`: images from `directory` (nil: the dataset's default), or a text cut into windows of
+    /// `context` tokens (`textFile` nil: `TextCorpus.defaultTextPath`).
+    public static func load(name: String, directory: String?, context: Int = 50, textFile: String? = nil,
+                            vocabulary: TextCorpus.Vocabulary = .characters) throws -> DatasetPair {
+        let pair = try loadUnchecked(name: name, directory: directory, context: context, textFile: textFile, vocabulary: vocabulary)
         try pair.validate()
         return pair
     }
 
-    static func loadUnchecked(name: String, directory: String?) throws -> DatasetPair {
+    static func loadUnchecked(name: String, directory: String?, context: Int, textFile: String?,
+                              vocabulary: TextCorpus.Vocabulary) throws -> DatasetPair {
         switch name {
+        case "pangram":
+            return try TextCorpus.pangram(context: context)
+        case "text":
+            return try TextCorpus.load(path: textFile ?? TextCorpus.defaultTextPath, context: context, vocabulary: vocabulary)
         case "fashion-mnist":
             return try MNISTLoader.load(dataset: name, directory: directory ?? MNISTLoader.defaultFashionMNISTDirectory())
         case "mnist":

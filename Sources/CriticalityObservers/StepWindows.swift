@@ -11,6 +11,12 @@ public struct StepWindows: Codable, Equatable, Sendable, CustomStringConvertible
 
     public init(ranges: [Range<Int>]) { self.ranges = ranges }
 
+    /// The Transformer's stages (SI Fig. S5): steps 0–999, the authors' histograms, and the run's last
+    /// 1,000 steps as the later stage (the whole run is one stage when it has fewer than 2,000 steps).
+    public static func transformerDefault(totalSteps: Int) -> StepWindows {
+        totalSteps >= 2000 ? StepWindows(ranges: [0..<1000, (totalSteps - 1000)..<totalSteps]) : StepWindows(ranges: [0..<min(1000, totalSteps)])
+    }
+
     /// Parses "0:10000,20000:30000": ascending, non-overlapping, non-empty ranges.
     public init(parsing text: String, flag: String = "'windows'") throws {
         var out: [Range<Int>] = []

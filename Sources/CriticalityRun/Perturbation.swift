@@ -134,7 +134,7 @@ public enum Perturbation {
     static func trainingData(_ run: RunDirectory, manifest: RunManifest, dataDirectory: String?) throws -> DatasetPair {
         let data: DatasetPair
         do {
-            data = try DatasetCatalog.load(name: manifest.config.dataset, directory: dataDirectory ?? manifest.config.dataDirectory)
+            data = try manifest.config.train.loadData(directory: dataDirectory)
         } catch let e as CriticalityError {
             throw CriticalityError(e.kind, "\(run.path) was trained on \(manifest.config.dataset)\(manifest.config.dataDirectory.map { " from \($0)" } ?? ""), which cannot be loaded: \(e.message). Point --data-dir at the dataset's files")
         }

@@ -17,14 +17,14 @@ public enum StandardObservers {
                     observers.append(UpdateStatisticsObserver(layout: layout, settings: settings))
                 }
             }
-            if var settings = config.information {
+            if var settings = config.information, !config.model.isTransformer {
                 settings.seed = config.seed
                 // A model without fully connected layers has nothing to pair; it records no information.
                 if layout.segments.contains(where: { $0.kind == "weight" && $0.shape.count == 2 }) {
                     observers.append(try InformationObserver(layout: layout, settings: settings))
                 }
             }
-            if var settings = config.kl, !layout.segments.contains(where: { $0.kind == "weight" && $0.shape.count > 2 }) {
+            if var settings = config.kl, !config.model.isTransformer, !layout.segments.contains(where: { $0.kind == "weight" && $0.shape.count > 2 }) {
                 settings.seed = config.seed
                 observers.append(try QuadraticKLObserver(layout: layout, settings: settings))
             }

@@ -84,6 +84,38 @@ void crit_bin_row_by_unit(float *row, long groups, const int32_t *units, const i
                           const uint32_t *thresholds, int bins, float lo, float scale, uint32_t *counts,
                           const float *subtract);
 
+// ---- The Transformer layer's elementwise and row kernels (transformer.c; issue 17). Identical bits on
+// the baseline and AVX2 paths (fixed 8-lane reduction order, no FMA).
+
+/// h ← max(h, 0); when `mask` is not NULL also kept ← h · mask (ReLU, then inverted dropout).
+void crit_relu_dropout_forward(float *h, const float *mask, float *kept, long n);
+/// dh ← h > 0 ? dh · mask : 0 (mask NULL: 1).
+void crit_relu_dropout_backward(float *dh, const float *h, const float *mask, long n);
+/// s ← x + a · mask (mask NULL: 1).
+void crit_residual(const float *x, const float *a, const float *mask, float *s, long n);
+/// out ← x · m elementwise.
+void crit_multiply(const float *x, const float *m, float *out, long n);
+/// out[j] ← Σ_r x[r·cols + j], rows added in order.
+void crit_column_sums(const float *x, long rows, long cols, float *out);
+/// Layer norm of rows r0..<r1 of d values: moments in Double (8 lanes), x̂ = (x − μ)·r, y = γ x̂ + β,
+/// r = 1/√(σ² + eps) kept in rstd[row].
+void crit_layer_norm_forward(const float *x, long r0, long r1, long d, const float *gamma, const float *beta,
+                             float *xhat, float *rstd, float *y, double eps);
+/// ∂L/∂x of rows r0..<r1: r·(g − mean g − x̂·mean(g x̂)) with g = dy·γ.
+void crit_layer_norm_backward(const float *dy, long r0, long r1, long d, const float *gamma, const float *xhat,
+                              const float *rstd, float *dx);
+/// ∂L/∂γ = Σ_rows dy·x̂, ∂L/∂β = Σ_rows dy (overwritten), rows in order.
+void crit_layer_norm_parameter_gradients(const float *dy, const float *xhat, long rows, long d, float *dgamma, float *dbeta);
+/// Softmax of each row of scale·a (the t×t block, in place), over its first i + 1 columns when `causal`
+/// (zeros after), else all t; e^x by a Cephes polynomial (≈ 1 ulp). t ≤ 4096.
+void crit_softmax_rows(float *a, long t, int causal, float scale);
+/// Softmax backward in place: row ← p ⊙ (row − ⟨row, p⟩) · scale, for each of t rows of t.
+void crit_softmax_backward_rows(float *dp, const float *p, long t, float scale);
+/// n dropout factors from eight xoshiro256** lanes seeded (SplitMix64) from eight draws of the
+/// xoshiro256** state `state` (CriticalityCore's RNG, advanced by those eight draws): a factor is 0 when
+/// its 32 random bits are below `threshold`, else `keep`.
+void crit_dropout_fill(uint64_t *state, float *mask, long n, uint64_t threshold, float keep);
+
 #ifdef __cplusplus
 }
 #endif

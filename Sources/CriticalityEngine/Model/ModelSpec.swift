@@ -8,6 +8,8 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     public var widths: [Int]
     public var activation: ActivationKind
     public var initialization: Initialization
+    /// The character Transformer's shape (`model` "transformer"); nil for every other model.
+    public var transformer: TransformerSpec?
 
     /// The paper's MLPs (Methods): "small" five-layer, "medium" one hidden layer, "large" 4×1000.
     public static let mlpPresets: [String: [Int]] = [
@@ -15,10 +17,12 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         "mlp2": [784, 128, 10],
         "mlp-large": [784, 1000, 1000, 1000, 1000, 10],
     ]
-    public static var presetNames: [String] { ["mlp5", "mlp2", "mlp-large", "cnn"] }
+    public static var presetNames: [String] { ["mlp5", "mlp2", "mlp-large", "cnn", "transformer"] }
 
     /// Whether this is the paper's CNN (built from the dataset's sample shape) rather than an MLP.
     public var isConvolutional: Bool { model == "cnn" }
+    /// Whether this is the character Transformer (SI S5), which trains on texts.
+    public var isTransformer: Bool { model == "transformer" }
 
     public init(model: String, widths: [Int]? = nil, activation: ActivationKind = .relu,
                 initialization: Initialization = .pytorchDefault) throws {
@@ -35,6 +39,9 @@ public struct ModelSpec: Codable, Equatable, Sendable {
             self.widths = w
         } else if model == "cnn" {
             self.widths = []
+        } else if model == "transformer" {
+            self.widths = []
+            transformer = TransformerSpec()
         } else {
             throw CriticalityError(.invalidArgument,
                 "unknown model '\(model)'; choose one of \(ModelSpec.presetNames.joined(separator: ", ")), or give --widths (e.g. 784,300,10)")
@@ -44,6 +51,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     /// Builds the network for samples of shape [C, H, W] (flattened for MLPs).
     public func makeNetwork(sampleShape: [Int], classCount: Int, maxBatch: Int, pair: WorkerPair = .callerOnly) throws -> Network {
         if isConvolutional { return try makeCNN(sampleShape: sampleShape, classCount: classCount, maxBatch: maxBatch, pair: pair) }
+        if let spec = transformer { return try spec.makeNetwork(sampleShape: sampleShape, vocabulary: classCount, maxBatch: maxBatch, pair: pair) }
         return try makeNetwork(inputSize: sampleShape.reduce(1, *), classCount: classCount, maxBatch: maxBatch, pair: pair)
     }
 
@@ -110,6 +118,9 @@ public struct ModelSpec: Codable, Equatable, Sendable {
             guard !o else { throw CriticalityError(.invalidArgument, "model \(model): its size overflows an integer; use smaller 'widths'") }
             return m
         }
+        if let spec = transformer {
+            return (spec.parameterCount(vocabulary: classCount), spec.activationsPerSample)
+        }
         if isConvolutional {
             guard sampleShape.count == 3 else { return (0, 0) }
             let (c, h, w) = (sampleShape[0], sampleShape[1], sampleShape[2])
@@ -134,6 +145,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     /// GEMM FLOPs of one training step per sample for samples of `sampleShape` (convolutions: forward,
     /// ∂W, and ∂col except for the first layer).
     public func trainingFLOPsPerSample(sampleShape: [Int]) -> Double {
+        if let spec = transformer { return spec.trainingFLOPsPerSample }
         if isConvolutional {
             let c = Double(sampleShape[0]), h = Double(sampleShape[1]), w = Double(sampleShape[2])
             let conv1: Double = 2 * 32 * 9 * c * h * w

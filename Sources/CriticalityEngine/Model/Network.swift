@@ -22,6 +22,8 @@ public final class Network {
     /// activation; [C, B, H, W] for the convolutional stages), in layer order; valid until the next
     /// `forward`. `backward` leaves them intact (every layer writes its input gradient elsewhere).
     public private(set) var outputs: [UnsafeMutablePointer<Float>?]
+    /// The layers that draw random numbers in training (dropout), with their index in `layers`.
+    private let stochastic: [(index: Int, layer: StochasticLayer)]
 
     /// The network of `layers` for batches up to `maxBatch`, computing on `pair` (the caller alone by
     /// default; results are the same on any pair).
@@ -30,6 +32,7 @@ public final class Network {
         self.layers = layers
         self.maxBatch = maxBatch
         outputs = [UnsafeMutablePointer<Float>?](repeating: nil, count: layers.count)
+        stochastic = layers.enumerated().compactMap { i, l in (l as? StochasticLayer).map { (i, $0) } }
         gemm = PartitionedGEMM(pair: pair)
         var layout = ParameterLayout()
         var offsets: [Int] = []
@@ -51,6 +54,18 @@ public final class Network {
         var rng = RNG(seed: seed, stream: .initialization)
         for layer in layers { layer.initialize(scheme, rng: &rng) }
     }
+
+    /// Gives every stochastic layer the generator of training step `step` of the run seeded `seed`:
+    /// sub-stream (step << 8 | layer index) of the dropout stream, so a step's masks depend on nothing
+    /// else (first pass, replay and resume draw the same).
+    public func beginStep(seed: UInt64, step: Int) {
+        for (i, layer) in stochastic {
+            layer.reseed(RNG(seed: seed, stream: .dropout, index: UInt64(step) << 8 | UInt64(i)))
+        }
+    }
+
+    /// Whether a training forward pass draws random numbers (`beginStep` matters).
+    public var isStochastic: Bool { !stochastic.isEmpty }
 
     /// Logits (batch × outputSize) for `batch` ≤ `maxBatch` input rows.
     public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafeMutablePointer<Float> {

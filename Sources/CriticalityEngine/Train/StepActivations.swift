@@ -10,7 +10,7 @@ public final class StepActivations {
     public let network: Network
     /// Samples in the mini-batch (≤ `network.maxBatch`).
     public internal(set) var batch = 0
-    /// The batch's labels, `batch` of them.
+    /// The batch's labels, `batch` of them (`batch × context` next-token targets for a text).
     public internal(set) var labels: UnsafePointer<Int32>
     public let classCount: Int
     /// The training set the batches are drawn from (shared storage, not a copy): observers draw their
@@ -22,16 +22,17 @@ public final class StepActivations {
         self.network = network
         self.trainingSet = trainingSet
         classCount = trainingSet.classCount
-        labelStorage = .allocate(capacity: max(network.maxBatch, 1))
-        labelStorage.initialize(repeating: 0, count: max(network.maxBatch, 1))
+        let capacity = max(network.maxBatch * trainingSet.targetsPerSample, 1)
+        labelStorage = .allocate(capacity: capacity)
+        labelStorage.initialize(repeating: 0, count: capacity)
         labels = UnsafePointer(labelStorage)
     }
 
     deinit { labelStorage.deallocate() }
 
-    func set(batch: Int, labels source: UnsafePointer<Int32>) {
+    func set(batch: Int, labels source: UnsafePointer<Int32>, count: Int) {
         self.batch = batch
-        labelStorage.update(from: source, count: batch)
+        labelStorage.update(from: source, count: count)
     }
 
     /// Layer `index`'s output for the batch: `batch` rows of `network.layers[index].outputSize` values.

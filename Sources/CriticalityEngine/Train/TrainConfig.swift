@@ -53,6 +53,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var dataset: String = "fashion-mnist"
     /// Folder of the dataset files; nil means the default for the dataset.
     public var dataDirectory: String?
+    /// The text of the `text` dataset (a UTF-8 file, or a folder of them); nil: `TextCorpus.defaultTextPath`.
+    public var textFile: String?
+    /// How the `text` dataset is tokenized; nil: characters.
+    public var textVocabulary: TextCorpus.Vocabulary?
     public var optimizer: OptimizerSettings
     public var batchSize: BatchSize = .samples(64)
     /// Total number of updates. Exactly one of `steps` and `epochs` is set by the user; `steps` is
@@ -78,7 +82,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, loss, dataset, dataDirectory = "data_directory", optimizer, batchSize = "batch_size", steps, epochs
+        case model, loss, dataset, dataDirectory = "data_directory", textFile = "text_file", textVocabulary = "text_vocabulary", optimizer, batchSize = "batch_size", steps, epochs
         case evalEvery = "eval_every", checkpointEvery = "checkpoint_every", seed, threads
         case keepCheckpoints = "keep_checkpoints"
     }
@@ -88,6 +92,17 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// `allowMoreThreadsThanCores` is for `resume` on a smaller machine: the recorded count is kept.
     public func validate(allowMoreThreadsThanCores: Bool = false) throws {
         try optimizer.validate()
+        try model.transformer?.validate()
+        let text = DatasetCatalog.textNames.contains(dataset)
+        if model.isTransformer && !text {
+            throw CriticalityError(.invalidArgument, "the transformer trains on a text; use --dataset pangram (the authors' task) or --dataset text (got '\(dataset)')")
+        }
+        if !model.isTransformer && text {
+            throw CriticalityError(.invalidArgument, "dataset '\(dataset)' is a text; train it with --model transformer")
+        }
+        if textFile != nil && dataset != "text" {
+            throw CriticalityError(.invalidArgument, "'text-file' is for --dataset text (got '\(dataset)')")
+        }
         if let s = steps, s < 1 { throw CriticalityError(.invalidArgument, "'steps' must be ≥ 1; got \(s)") }
         if let e = epochs, e < 1 { throw CriticalityError(.invalidArgument, "'epochs' must be ≥ 1; got \(e)") }
         guard evalEvery >= 1 else { throw CriticalityError(.invalidArgument, "'eval-every' must be ≥ 1; got \(evalEvery)") }
@@ -161,5 +176,13 @@ extension OptimizerSettings {
         if kind == .adam || kind == .rmsprop || kind == .adagrad {
             try check(resolvedEpsilon > 0, "eps", resolvedEpsilon, "a positive number")
         }
+    }
+}
+
+extension TrainConfig {
+    /// Loads this configuration's data: the dataset's files, or its text cut into the model's windows.
+    public func loadData(directory: String? = nil) throws -> DatasetPair {
+        try DatasetCatalog.load(name: dataset, directory: directory ?? dataDirectory, context: model.transformer?.context ?? 50,
+                                textFile: textFile, vocabulary: textVocabulary ?? .characters)
     }
 }

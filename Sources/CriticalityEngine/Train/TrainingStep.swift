@@ -30,6 +30,8 @@ public final class TrainingStep {
     private let batchInput: FloatBuffer
     private var batchLabels: [Int32]
     private let evaluationBatch: Int
+    /// Loss terms per sample: 1, or the context length for a text (one next-token target per position).
+    public let targetsPerSample: Int
 
     /// What a step measured.
     public struct Result {
@@ -67,17 +69,21 @@ public final class TrainingStep {
         precondition((1...ElementwisePass.maximumThreads).contains(passThreads))
         self.data = data
         batchSize = config.batchSize.resolved(datasetSize: data.train.count)
-        evaluationBatch = min(max(batchSize, 256), data.test.count)
+        targetsPerSample = data.train.targetsPerSample
+        // A text's sample is a whole window: 256 windows would be 12,800 tokens, so evaluate in batches of
+        // about 2,048 tokens' worth.
+        let evaluationFloor = targetsPerSample > 1 ? max(1, 2048 / targetsPerSample) : 256
+        evaluationBatch = min(max(batchSize, evaluationFloor), data.test.count)
         let maxBatch = max(batchSize, evaluationBatch)
         try TrainingStep.checkMemory(config: config, data: data, maxBatch: maxBatch)
         let pair = WorkerPair.forThreads(passThreads)
         network = try config.model.makeNetwork(sampleShape: data.train.sampleShape, classCount: data.train.classCount,
                                                maxBatch: maxBatch, pair: pair)
-        loss = Loss(kind: config.loss, classCount: data.train.classCount, maxBatch: maxBatch)
+        loss = Loss(kind: config.loss, classCount: data.train.classCount, maxBatch: maxBatch * targetsPerSample)
         optimizer = Optimizer(settings: config.optimizer, parameterCount: network.layout.parameterCount)
         update = FloatBuffer(count: network.layout.parameterCount)
         batchInput = FloatBuffer(count: maxBatch * data.train.featureCount)
-        batchLabels = [Int32](repeating: 0, count: maxBatch)
+        batchLabels = [Int32](repeating: 0, count: maxBatch * targetsPerSample)
         sampler = BatchSampler(datasetSize: data.train.count, batchSize: batchSize, seed: config.seed)
         activations = StepActivations(network: network, trainingSet: data.train)
         pass = ElementwisePass(layout: network.layout, optimizer: optimizer, update: update, parameters: network.parameters,
@@ -92,24 +98,17 @@ public final class TrainingStep {
     @inline(__always)
     public func run(step t: Int, observers: Observers, replay: Bool) throws -> Result {
         let (epoch, indices) = sampler.nextBatch()
-        let b = indices.count
-        let d = data.train.featureCount
+        let b = indices.count, rows = b * targetsPerSample
         let x = batchInput.pointer
-        data.train.inputs.withUnsafeBufferPointer { src in
-            var r = 0
-            for i in indices {
-                (x + r * d).update(from: src.baseAddress! + Int(i) * d, count: d)
-                batchLabels[r] = data.train.labels[Int(i)]
-                r += 1
-            }
-        }
+        batchLabels.withUnsafeMutableBufferPointer { data.train.gather(indices, inputs: x, targets: $0.baseAddress!) }
+        if network.isStochastic { network.beginStep(seed: sampler.seed, step: t) }
         let logits = network.forward(x, batch: b, training: true)
         var correct = 0
         let l = batchLabels.withUnsafeBufferPointer {
-            loss.evaluate(logits: logits, labels: $0.baseAddress!, batch: b, computeGradient: true, correct: &correct)
+            loss.evaluate(logits: logits, labels: $0.baseAddress!, batch: rows, computeGradient: true, correct: &correct)
         }
         guard l.isFinite else { throw NonFinite(what: "the training loss is \(l)", epoch: epoch) }
-        batchLabels.withUnsafeBufferPointer { activations.set(batch: b, labels: $0.baseAddress!) }
+        batchLabels.withUnsafeBufferPointer { activations.set(batch: b, labels: $0.baseAddress!, count: rows) }
         network.backward(loss.gradient.pointer, batch: b)
         optimizer.beginStep()
 
@@ -143,29 +142,36 @@ public final class TrainingStep {
             }
             VectorMath.add(u, into: theta, count: update.count)
         }
-        return Result(epoch: epoch, loss: l, batchAccuracy: Double(correct) / Double(b))
+        return Result(epoch: epoch, loss: l, batchAccuracy: Double(correct) / Double(rows))
     }
 
-    /// Mean loss and accuracy over the whole of `set`, in chunks of max(batch size, 256) samples.
+    /// Mean loss and accuracy over the whole of `set`, in chunks of `evaluationBatch` samples (per
+    /// target: for a text, the mean next-token loss and accuracy over every position of every window).
     public func evaluate(_ set: Dataset) -> (loss: Double, accuracy: Double) {
         var totalLoss = 0.0, totalCorrect = 0
-        let d = set.featureCount
+        let d = set.featureCount, perSample = set.targetsPerSample
         var start = 0
-        set.inputs.withUnsafeBufferPointer { xs in
-            set.labels.withUnsafeBufferPointer { ys in
-                while start < set.count {
-                    let b = min(evaluationBatch, set.count - start)
-                    let logits = network.forward(xs.baseAddress! + start * d, batch: b, training: false)
-                    var correct = 0
-                    let l = loss.evaluate(logits: logits, labels: ys.baseAddress! + start, batch: b,
-                                          computeGradient: false, correct: &correct)
-                    totalLoss += l * Double(b)
-                    totalCorrect += correct
-                    start += b
+        while start < set.count {
+            let b = min(evaluationBatch, set.count - start)
+            let logits: UnsafeMutablePointer<Float>
+            if set.windows == nil {  // images: straight from the set's storage
+                logits = set.inputs.withUnsafeBufferPointer { network.forward($0.baseAddress! + start * d, batch: b, training: false) }
+                batchLabels.withUnsafeMutableBufferPointer { y in
+                    for r in 0..<b { y[r] = set.labels[start + r] }
                 }
+            } else {
+                batchLabels.withUnsafeMutableBufferPointer { set.gather(start..<(start + b), inputs: batchInput.pointer, targets: $0.baseAddress!) }
+                logits = network.forward(batchInput.pointer, batch: b, training: false)
             }
+            var correct = 0
+            let l = batchLabels.withUnsafeBufferPointer {
+                loss.evaluate(logits: logits, labels: $0.baseAddress!, batch: b * perSample, computeGradient: false, correct: &correct)
+            }
+            totalLoss += l * Double(b)
+            totalCorrect += correct
+            start += b
         }
-        return (totalLoss / Double(set.count), Double(totalCorrect) / Double(set.count))
+        return (totalLoss / Double(set.count), Double(totalCorrect) / Double(set.count * perSample))
     }
 
     /// Refuses a model whose buffers would not fit in this machine's memory, before allocating them:
