@@ -239,7 +239,10 @@ func runTraining(config: RunConfig, data: DatasetPair, runPath: String, resume: 
     switch outcome {
     case .completed:
         let m = try RunManifest.read(RunDirectory(runPath))
-        if let f = m.final {
+        if let f = m.final, let h = m.dataset.unigramEntropy {
+            print(String(format: "%@: %ld steps, validation loss %.4f nats per character (perplexity %.2f; the text's unigram entropy %.4f), next-character accuracy %.2f%%, %.0f steps/s",
+                         runPath, f.step, f.testLoss, exp(f.testLoss), h, 100 * f.testAccuracy, m.timing.stepsPerSecond))
+        } else if let f = m.final {
             print(String(format: "%@: %ld steps, test accuracy %.2f%%, test loss %.4f, %.0f steps/s",
                          runPath, f.step, 100 * f.testAccuracy, f.testLoss, m.timing.stepsPerSecond))
         }

@@ -103,6 +103,14 @@ public enum TextCorpus {
         return bytes
     }
 
+    /// −Σ_v p_v ln p_v of the tokens' frequencies, in nats (0 for an empty stream).
+    public static func unigramEntropy(_ tokens: [Int32], vocabulary: Int) -> Double {
+        var counts = [Int](repeating: 0, count: vocabulary)
+        for t in tokens { counts[Int(t)] += 1 }
+        let n = Double(tokens.count)
+        return counts.reduce(0.0) { h, c in c == 0 ? h : h - Double(c) / n * log(Double(c) / n) }
+    }
+
     /// The offset of the first byte at which `bytes` stops being valid UTF-8 (`bytes.count` if it does not).
     static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
         var parser = Unicode.UTF8.ForwardParser()

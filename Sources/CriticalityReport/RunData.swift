@@ -118,6 +118,8 @@ public struct RunData: Sendable {
     }
 
     public var isConvolutional: Bool { manifest?.config.model.isConvolutional ?? false }
+    /// Whether the run is the character Transformer (SI S5).
+    public var isTransformer: Bool { manifest?.config.model.isTransformer ?? false }
 
     /// Whether the run recorded update statistics (a run made only for the landscape has none).
     public var recordsUpdates: Bool { manifest.map { $0.config.updates != nil } ?? true }

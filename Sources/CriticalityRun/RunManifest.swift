@@ -73,6 +73,11 @@ public struct RunManifest: Codable, Sendable {
         public var trainCount: Int
         public var testCount: Int
         public var sampleShape: [Int]
+        /// For a text: its vocabulary (the model's output classes) and the unigram entropy −Σ p ln p of
+        /// its training tokens in nats — the loss of a model that ignores the context, the bar a language
+        /// model's validation loss must fall well below. Nil for images.
+        public var vocabulary: Int? = nil
+        public var unigramEntropy: Double? = nil
     }
 
     enum CodingKeys: String, CodingKey {
@@ -115,5 +120,6 @@ extension RunManifest.ObserverInfo {
 extension RunManifest.DatasetInfo {
     enum CodingKeys: String, CodingKey {
         case name, directory, trainCount = "train_count", testCount = "test_count", sampleShape = "sample_shape"
+        case vocabulary, unigramEntropy = "unigram_entropy"
     }
 }

@@ -141,8 +141,10 @@ final class RunWriter {
         let manifest = RunManifest(
             status: status, incompleteReason: reason, config: config, seed: config.seed, totalSteps: totalSteps,
             stepsCompleted: p.step, parameterCount: layout.parameterCount, layout: layout.segments,
-            dataset: .init(name: config.dataset, directory: config.dataDirectory, trainCount: data.train.count,
-                           testCount: data.test.count, sampleShape: data.train.sampleShape),
+            dataset: .init(name: config.dataset, directory: config.dataset == "text" ? (config.textFile ?? TextCorpus.defaultTextPath) : config.dataDirectory, trainCount: data.train.count,
+                           testCount: data.test.count, sampleShape: data.train.sampleShape,
+                           vocabulary: data.train.windows == nil ? nil : data.train.classCount,
+                           unigramEntropy: data.train.windows.map { TextCorpus.unigramEntropy($0.tokens, vocabulary: data.train.classCount) }),
             versions: .init(criticality: RunManifest.criticalityVersion, blas: BLAS.info,
                             os: ProcessInfo.processInfo.operatingSystemVersionString),
             command: command, created: created,

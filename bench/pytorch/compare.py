@@ -1,7 +1,8 @@
 """Criticality beside PyTorch, model by model, on 1 and 2 threads (issue 14; docs/benchmarks.md).
 
     python3 bench/pytorch/compare.py [--criticality .build/release/criticality] [--models mlp5,mlp2,mlp-large,cnn,cnn-28]
-                                     [--threads 1,2] [--rounds 3] [--seconds 1] [--markdown FILE]
+                                     [--threads 1,2] [--rounds 3] [--seconds 1] [--batch-size 64] [--markdown FILE]
+    python3 bench/pytorch/compare.py --models transformer --batch-size 8     # SI S5's model (issue 17)
 
 For each model and thread count it alternates, `--rounds` times, one `criticality bench` process
 (plain and tracked, timed alternately inside it) with one PyTorch process per variant (plain, then
@@ -29,20 +30,21 @@ def have_torch():
         return False
 
 
-def criticality(binary, model, threads, seconds):
+def criticality(binary, model, threads, seconds, batch):
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "bench.json")
         subprocess.run([binary, "bench", "--models", model, "--threads", str(threads), "--repeats", "3",
-                        "--seconds", str(seconds), "--no-fits", "--json", out], check=True, stdout=subprocess.DEVNULL)
+                        "--seconds", str(seconds), "--batch-size", str(batch), "--no-fits", "--json", out],
+                       check=True, stdout=subprocess.DEVNULL)
         with open(out) as f:
             report = json.load(f)
     r = report["models"][0]
     return r["steps_per_second"], r.get("tracked_steps_per_second"), report["blas"]["core"]
 
 
-def pytorch(model, threads, seconds, tracked):
+def pytorch(model, threads, seconds, tracked, batch):
     cmd = [sys.executable, os.path.join(HERE, "time_pytorch.py"), model, "--threads", str(threads),
-           "--repeats", "3", "--seconds", str(seconds)] + (["--tracked"] if tracked else [])
+           "--repeats", "3", "--seconds", str(seconds), "--batch-size", str(batch)] + (["--tracked"] if tracked else [])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])["steps_per_second"]
 
@@ -54,6 +56,7 @@ def main():
     p.add_argument("--threads", default="1,2")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=float, default=1.0)
+    p.add_argument("--batch-size", type=int, default=64, help="both sides' batch (the authors' transformer runs: 4, 8, 16)")
     p.add_argument("--markdown", help="also write the table to this file")
     a = p.parse_args()
     torch_ok = have_torch()
@@ -67,13 +70,13 @@ def main():
         for threads in [int(t) for t in a.threads.split(",")]:
             c_plain, c_tracked, t_plain, t_tracked = [], [], [], []
             for _ in range(a.rounds):
-                plain, tracked, core = criticality(a.criticality, model, threads, a.seconds)
+                plain, tracked, core = criticality(a.criticality, model, threads, a.seconds, a.batch_size)
                 cores.add(core)
                 c_plain.append(plain)
                 c_tracked.append(tracked)
                 if torch_ok:
-                    t_plain.append(pytorch(model, threads, a.seconds, False))
-                    t_tracked.append(pytorch(model, threads, a.seconds, True))
+                    t_plain.append(pytorch(model, threads, a.seconds, False, a.batch_size))
+                    t_tracked.append(pytorch(model, threads, a.seconds, True, a.batch_size))
             med = lambda v: statistics.median(v) if v and None not in v else None  # noqa: E731
             rows.append((model, threads, med(c_plain), med(t_plain), med(c_tracked), med(t_tracked)))
             print(f"  {model} on {threads}: done", file=sys.stderr)

@@ -4,7 +4,9 @@
 
 Prints one JSON object: model, threads, steps_per_second (median), repeats. The step is SGD (lr 0.01,
 no momentum) on cross-entropy over a fixed random batch of the model's shape — what Criticality's
-bench times. `--tracked` adds, per step, the in-memory part of the authors' update recorder: every
+bench times; for the transformer, lr 0.1 and a batch of random 50-token windows with one target per
+position (the loss over B·50 tokens), in training mode (dropout on), as `criticality bench --models
+transformer` times it. `--tracked` adds, per step, the in-memory part of the authors' update recorder: every
 parameter's Δθ = θ_after − θ_before, |Δθ| flattened into one array and copied to NumPy (their scripts
 then wrote it to disk, which is not timed here).
 """
@@ -18,7 +20,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from models import build  # noqa: E402
+from models import CLASSES, build  # noqa: E402
 
 
 def main():
@@ -34,10 +36,16 @@ def main():
     torch.manual_seed(1)
     model, shape = build(a.model)
     model.train()
-    x = torch.rand(a.batch_size, *shape)
-    y = torch.randint(0, 10, (a.batch_size,))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    loss_fn = nn.CrossEntropyLoss()
+    classes = CLASSES.get(a.model, 10)
+    if a.model == "transformer":
+        x = torch.randint(0, classes, (a.batch_size, *shape))
+        y = torch.randint(0, classes, (a.batch_size * shape[0],))
+    else:
+        x = torch.rand(a.batch_size, *shape)
+        y = torch.randint(0, classes, (a.batch_size,))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1 if a.model == "transformer" else 0.01)
+    ce = nn.CrossEntropyLoss()
+    loss_fn = (lambda out, target: ce(out.reshape(-1, classes), target)) if a.model == "transformer" else ce
     params = list(model.parameters())
 
     def step():

@@ -7,7 +7,7 @@ fixed batch of tokens and targets:
     CRITICALITY_TRANSFORMER_EXPORT=/tmp/transformer_export.json \
         swift test --filter TransformerReferenceTests/testExportForPyTorch
 
-then this script builds PyTorch's model of the same shape (the authors' `CharTransformer`:
+then this script builds PyTorch's model of the same shape (bench/pytorch/models.py's `CharTransformer`, the authors':
 nn.Embedding scaled by √d, sinusoidal positions, nn.TransformerEncoder of post-LN
 nn.TransformerEncoderLayer(batch_first=True), nn.Linear to the vocabulary), loads those weights into it
 (Criticality's segment `layers_0.in_proj_weight` is PyTorch's
@@ -27,6 +27,10 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
+
+# The PyTorch model of bench/pytorch/models.py (the one the speed comparison times).
+sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "bench" / "pytorch"))
+from models import CharTransformer  # noqa: E402
 
 
 def b64(a):
@@ -50,46 +54,30 @@ def torch_name(segment):
     return f"transformer_encoder.layers.{i}.{part}"
 
 
-class CharTransformer(nn.Module):
-    def __init__(self, vocab, d, heads, layers, ffn, context):
-        super().__init__()
-        self.d = d
-        self.embedding = nn.Embedding(vocab, d)
-        pe = torch.zeros(context, d)
-        position = torch.arange(0, context, dtype=torch.float).unsqueeze(1)
-        div_term = torch.exp(torch.arange(0, d, 2).float() * (-math.log(10000.0) / d))
-        pe[:, 0::2] = torch.sin(position * div_term)
-        pe[:, 1::2] = torch.cos(position * div_term)
-        self.register_buffer("pe", pe.unsqueeze(0))
-        layer = nn.TransformerEncoderLayer(d_model=d, nhead=heads, dim_feedforward=ffn, dropout=0.0, batch_first=True)
-        self.transformer_encoder = nn.TransformerEncoder(layer, num_layers=layers, enable_nested_tensor=False)
-        self.fc = nn.Linear(d, vocab)
-
-    def forward(self, x, causal):
-        h = self.embedding(x) * math.sqrt(self.d) + self.pe[:, : x.size(1)]
-        mask = torch.triu(torch.full((x.size(1), x.size(1)), float("-inf")), diagonal=1) if causal else None
-        return self.fc(self.transformer_encoder(h, mask=mask))
-
-
 def main():
     export = json.loads(Path(sys.argv[1]).read_text())
     s = export["spec"]
-    model = CharTransformer(s["vocabulary"], s["d_model"], s["heads"], s["layers"], s["feed_forward"], s["context"])
+    models = {causal: CharTransformer(s["vocabulary"], s["d_model"], s["heads"], s["layers"], s["feed_forward"], s["context"],
+                                      dropout=0.0, causal=causal) for causal in (False, True)}
+    model = models[False]
     model.train()
-    params = dict(model.named_parameters())
     theta = unb64(export["parameters"])
-    for seg in export["segments"]:
-        p = params[torch_name(seg["name"])]
-        values = theta[seg["offset"]: seg["offset"] + seg["count"]].reshape(seg["shape"])
-        assert tuple(p.shape) == tuple(values.shape), (seg["name"], p.shape, values.shape)
-        with torch.no_grad():
-            p.copy_(torch.from_numpy(values.copy()))
+    for m in models.values():
+        params = dict(m.named_parameters())
+        for seg in export["segments"]:
+            p = params[torch_name(seg["name"])]
+            values = theta[seg["offset"]: seg["offset"] + seg["count"]].reshape(seg["shape"])
+            assert tuple(p.shape) == tuple(values.shape), (seg["name"], p.shape, values.shape)
+            with torch.no_grad():
+                p.copy_(torch.from_numpy(values.copy()))
     tokens = torch.tensor(export["tokens"]).reshape(export["batch"], s["context"])
     targets = torch.tensor(export["targets"]).reshape(-1)
     out = dict(export)
     for causal in (False, True):
-        model.zero_grad()
-        logits = model(tokens, causal)
+        model = models[causal]
+        model.train()
+        params = dict(model.named_parameters())
+        logits = model(tokens)
         loss = nn.CrossEntropyLoss()(logits.reshape(-1, s["vocabulary"]), targets)
         loss.backward()
         grads = np.concatenate([params[torch_name(seg["name"])].grad.detach().numpy().reshape(-1) for seg in export["segments"]])
