@@ -11,6 +11,7 @@ bash scripts/check-kill-resume.sh .build/release/criticality
 smoke=$(mktemp -d)
 .build/release/criticality reproduce --scale smoke --out "$smoke" 2>&1 | grep -E '^\[|report.html' || { echo "FAIL: reproduce --scale smoke"; exit 1; }
 bash scripts/check-report.sh "$smoke/report.html" "$smoke/report.png"
+grep -q 'Updates are heavy-tailed in a Transformer too' "$smoke/report.html" || { echo "FAIL: the smoke report has no Transformer claims row"; exit 1; }
 rm -rf "$smoke"
 log=$(mktemp)
 set +e

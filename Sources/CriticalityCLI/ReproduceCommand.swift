@@ -25,6 +25,9 @@ struct ReproduceCommand: ParsableCommand {
                 throw CriticalityError(.invalidArgument, "--scale '\(scale)' is not one of smoke, quick, paper")
             }
             let plan = try Reproduction.plan(scale: s, mnist: mnist, cifar10: cifar10, seed: seed)
+            if s != .smoke && !Reproduction.textCorpusAvailable {
+                FileHandle.standardError.write(Data("note: Debian's fortunes is not installed (\(TextCorpus.defaultTextPath)); the causal text run of the Transformer is left out. Install it with `apt-get install fortunes` (scripts/install.sh does) and run reproduce again to add it.\n".utf8))
+            }
             let total = 2 * plan.count + plan.filter { $0.noise != nil }.count + 2
             var stage = 0
             func announce(_ what: String) {

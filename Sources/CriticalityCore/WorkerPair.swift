@@ -52,12 +52,15 @@ public final class WorkerPair: @unchecked Sendable {
     @inline(__always)
     public func forEach(_ items: Int, share: Bool = true, _ body: (Int, Int) -> Void) {
         if items == 1 || !share || pair == nil { for i in 0..<items { body(i, 0) }; return }
+        // The closure goes to the C job through a stack slot: a `var` captured by the inner closure
+        // would be boxed on the heap (an allocation per job, per step).
         withoutActuallyEscaping(body) { escaping in
-            var closure = escaping
-            withUnsafeMutablePointer(to: &closure) { pointer in
+            withUnsafeTemporaryAllocation(of: ((Int, Int) -> Void).self, capacity: 1) { slot in
+                slot.baseAddress!.initialize(to: escaping)
                 crit_pair_run(pair, items, 1, { context, index, thread in
                     context!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee(index, Int(thread))
-                }, UnsafeMutableRawPointer(pointer))
+                }, UnsafeMutableRawPointer(slot.baseAddress!))
+                slot.baseAddress!.deinitialize(count: 1)
             }
         }
     }

@@ -31,28 +31,40 @@ public struct Dataset: Sendable {
     }
 
     /// Copies samples `indices` into `x` (`featureCount` values each; a text's token ids as Float, exact
-    /// below 2²⁴) and their targets into `y` (`targetsPerSample` each).
+    /// below 2²⁴) and their targets into `y` (`targetsPerSample` each). Concrete index types (a batch's
+    /// slice of the permutation, a range): a generic sequence would be unspecialized across modules and
+    /// allocate its iterator per step.
     @inline(__always)
-    public func gather<S: Sequence>(_ indices: S, inputs x: UnsafeMutablePointer<Float>, targets y: UnsafeMutablePointer<Int32>)
-    where S.Element: BinaryInteger {
-        var r = 0
+    public func gather(_ indices: ArraySlice<Int32>, inputs x: UnsafeMutablePointer<Float>, targets y: UnsafeMutablePointer<Int32>) {
+        indices.withUnsafeBufferPointer { b in gather(count: b.count, index: { Int(b[$0]) }, inputs: x, targets: y) }
+    }
+
+    /// `gather` of samples `range`.
+    @inline(__always)
+    public func gather(_ range: Range<Int>, inputs x: UnsafeMutablePointer<Float>, targets y: UnsafeMutablePointer<Int32>) {
+        gather(count: range.count, index: { range.lowerBound + $0 }, inputs: x, targets: y)
+    }
+
+    @inline(__always)
+    func gather(count n: Int, index: (Int) -> Int, inputs x: UnsafeMutablePointer<Float>, targets y: UnsafeMutablePointer<Int32>) {
         if let w = windows {
             let t = w.context
             w.tokens.withUnsafeBufferPointer { tokens in
-                for i in indices {
-                    let start = tokens.baseAddress! + Int(i) * w.stride
+                for r in 0..<n {
+                    let start = tokens.baseAddress! + index(r) * w.stride
                     for j in 0..<t { x[r * t + j] = Float(start[j]); y[r * t + j] = start[j + 1] }
-                    r += 1
                 }
             }
             return
         }
         let d = featureCount
         inputs.withUnsafeBufferPointer { src in
-            for i in indices {
-                (x + r * d).update(from: src.baseAddress! + Int(i) * d, count: d)
-                y[r] = labels[Int(i)]
-                r += 1
+            labels.withUnsafeBufferPointer { labels in
+                for r in 0..<n {
+                    let i = index(r)
+                    (x + r * d).update(from: src.baseAddress! + i * d, count: d)
+                    y[r] = labels[i]
+                }
             }
         }
     }

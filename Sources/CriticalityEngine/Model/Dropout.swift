@@ -22,10 +22,10 @@ public enum Dropout {
     @inline(__always)
     public static func fill(_ mask: UnsafeMutablePointer<Float>, count: Int, p: Double, rng: inout RNG) {
         precondition(p >= 0 && p < 1)
-        var state = [rng.s0, rng.s1, rng.s2, rng.s3]
-        state.withUnsafeMutableBufferPointer {
-            crit_dropout_fill($0.baseAddress!, mask, count, UInt64((p * 4_294_967_296).rounded()), Float(1 / (1 - p)))
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 4) { state in  // on the stack: no allocation per step
+            (state[0], state[1], state[2], state[3]) = (rng.s0, rng.s1, rng.s2, rng.s3)
+            crit_dropout_fill(state.baseAddress!, mask, count, UInt64((p * 4_294_967_296).rounded()), Float(1 / (1 - p)))
+            (rng.s0, rng.s1, rng.s2, rng.s3) = (state[0], state[1], state[2], state[3])
         }
-        (rng.s0, rng.s1, rng.s2, rng.s3) = (state[0], state[1], state[2], state[3])
     }
 }

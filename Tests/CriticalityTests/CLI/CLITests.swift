@@ -54,6 +54,23 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(garbage.status, 1, garbage.err)
     }
 
+    /// The Transformer's flags: misplaced ones and bad texts are refused with what to do, nothing written.
+    func testTransformerFlagsAndTextErrors() throws {
+        let dir = temporaryDirectory(self)
+        let causal = try runCLI(["train", "--model", "mlp5", "--causal", "--out", dir + "/a"])
+        XCTAssertEqual(causal.status, 1, causal.err)
+        XCTAssertTrue(causal.err.contains("--causal is a setting of the transformer; add --model transformer"), causal.err)
+        let images = try runCLI(["train", "--model", "transformer", "--dataset", "fashion-mnist", "--out", dir + "/b"])
+        XCTAssertTrue(images.err.contains("the transformer trains on a text"), images.err)
+        try FileOutput.write("", to: dir + "/empty.txt")
+        let empty = try runCLI(["train", "--model", "transformer", "--dataset", "text", "--text-file", dir + "/empty.txt", "--out", dir + "/c"])
+        XCTAssertEqual(empty.status, 1, empty.err)
+        XCTAssertTrue(empty.err.contains("empty.txt is empty"), empty.err)
+        let heads = try runCLI(["train", "--model", "transformer", "--context", "0", "--out", dir + "/d"])
+        XCTAssertNotEqual(heads.status, 0, heads.err)
+        for run in ["a", "b", "c", "d"] { XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/" + run), run) }
+    }
+
     /// Ctrl-C during training: exit 130, a checkpoint, and a manifest that says how to continue.
     func testInterruptExitsWith130AndKeepsTheRun() throws {
         let run = temporaryDirectory(self) + "/run"

@@ -17,7 +17,7 @@ final class TextCorpusTests: XCTestCase {
         XCTAssertEqual(Array(w.tokens.prefix(3)), [19, 7, 4])  // "the"
         XCTAssertEqual(Set(w.tokens).count, 26)
         var x = [Float](repeating: 0, count: 100), y = [Int32](repeating: 0, count: 100)
-        pair.train.gather([0, 3449] as [Int32], inputs: &x, targets: &y)
+        pair.train.gather(([0, 3449] as [Int32])[...], inputs: &x, targets: &y)
         XCTAssertEqual(x[1], Float(w.tokens[1]))
         XCTAssertEqual(y[0], w.tokens[1])
         XCTAssertEqual(y[99], w.tokens[3499], "the last window's last target is the text's last character")
