@@ -70,7 +70,7 @@ let package = Package(
         ),
         .executableTarget(name: "criticality", dependencies: ["CriticalityCLI"]),
     ] + (fuzz ? [Target.executableTarget(name: "CriticalityFuzz", dependencies: ["Criticality", "CriticalityCLI"], swiftSettings: fuzzSettings)] : []) + [
-        .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "CriticalityCLI"], exclude: ["Stats/Fixtures", "Stats/Reference", "Observe/Reference", "CLI/Golden"],
+        .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "CriticalityCLI"], exclude: ["Stats/Fixtures", "Stats/Reference", "Observe/Reference", "Model/Reference", "CLI/Golden"],
                     resources: [.copy("Report/Golden")]),
     ],
     swiftLanguageModes: [.v5]

@@ -240,8 +240,10 @@ func runTraining(config: RunConfig, data: DatasetPair, runPath: String, resume: 
     case .completed:
         let m = try RunManifest.read(RunDirectory(runPath))
         if let f = m.final, let h = m.dataset.unigramEntropy {
-            print(String(format: "%@: %ld steps, validation loss %.4f nats per character (perplexity %.2f; the text's unigram entropy %.4f), next-character accuracy %.2f%%, %.0f steps/s",
-                         runPath, f.step, f.testLoss, exp(f.testLoss), h, 100 * f.testAccuracy, m.timing.stepsPerSecond))
+            // A text's held-out part is its validation set; the pangram's evaluation windows are its own text.
+            let what = m.config.dataset == "text" ? "validation loss" : "loss on the text's non-overlapping windows"
+            print(String(format: "%@: %ld steps, %@ %.4f nats per character (perplexity %.2f; the text's unigram entropy %.4f), next-character accuracy %.2f%%, %.0f steps/s",
+                         runPath, f.step, what as NSString, f.testLoss, exp(f.testLoss), h, 100 * f.testAccuracy, m.timing.stepsPerSecond))
         } else if let f = m.final {
             print(String(format: "%@: %ld steps, test accuracy %.2f%%, test loss %.4f, %.0f steps/s",
                          runPath, f.step, 100 * f.testAccuracy, f.testLoss, m.timing.stepsPerSecond))

@@ -83,8 +83,8 @@ public enum HTMLReport {
             let c = m.config
             var acc = m.final.map { String(format: "%.2f%%", 100 * $0.testAccuracy) } ?? "—"
             if let f = m.final, let h = m.dataset.unigramEntropy {  // a text: the language model's numbers
-                acc = String(format: "%.2f%% next character; validation loss %.3f nats (perplexity %.2f) against the text's unigram entropy %.3f",
-                             100 * f.testAccuracy, f.testLoss, exp(f.testLoss), h)
+                acc = String(format: "%.2f%% next character; %@ %.3f nats (perplexity %.2f) against the text's unigram entropy %.3f",
+                             100 * f.testAccuracy, (c.dataset == "text" ? "validation loss" : "loss on the text's windows") as NSString, f.testLoss, exp(f.testLoss), h)
             }
             let windows = r.windows.map { "\($0.range.lowerBound)–\($0.range.upperBound)" }.joined(separator: ", ")
             t += "<tr><td>\(escape(r.name))</td><td>\(escape(c.model.model))</td><td>\(escape(c.dataset))</td><td>\(escape(c.optimizer.kind.rawValue)) lr \(c.optimizer.learningRate)</td><td>\(c.batchSize)</td><td>\(m.stepsCompleted)/\(m.totalSteps)</td><td>\(escape(windows))</td><td>\(acc)</td><td>\(String(format: "%.0f", m.timing.stepsPerSecond))</td><td>\(escape(m.versions.blas.name)) \(escape(m.versions.blas.version)) (\(escape(m.versions.blas.core)))</td><td>\(m.seed)</td><td>\(escape(m.status == "running" && !RunLock.isHeld(run: r.path) ? "stopped: the manifest says running but no process holds the run (resume it)" : m.status))</td></tr>\n"
