@@ -65,6 +65,22 @@ public final class WorkerPair: @unchecked Sendable {
         }
     }
 
+    /// `job.runItem(i, thread:)` for every i in 0..<items on the pair's threads (see `run`), without
+    /// allocating: the job object carries its own parameters, and only a reference to it (in a stack slot)
+    /// reaches the C pool. `forEach(_:_:)` with a closure allocates twice per call (the contexts
+    /// `withoutActuallyEscaping` builds), which a step that must not allocate cannot afford.
+    @inline(__always)
+    public func forEach(_ items: Int, share: Bool = true, job: PairJob) {
+        if items == 1 || !share || pair == nil { for i in 0..<items { job.runItem(i, thread: 0) }; return }
+        withUnsafeTemporaryAllocation(of: PairJob.self, capacity: 1) { slot in
+            slot.baseAddress!.initialize(to: job)
+            crit_pair_run(pair, items, 1, { context, index, thread in
+                context!.assumingMemoryBound(to: PairJob.self).pointee.runItem(index, thread: Int(thread))
+            }, UnsafeMutableRawPointer(slot.baseAddress!))
+            slot.baseAddress!.deinitialize(count: 1)
+        }
+    }
+
     /// Whether the worker recently was not running when needed (other processes hold the cores); jobs
     /// then run on the caller alone for a while.
     public var contended: Bool { crit_pair_contended(pair) != 0 }
@@ -72,3 +88,11 @@ public final class WorkerPair: @unchecked Sendable {
     /// Items the worker has run so far (diagnostics and tests).
     public var workerItems: Int { crit_pair_worker_items(pair) }
 }
+
+/// An object whose parallel job is a fixed number of items it runs itself (`WorkerPair.forEach(_:job:)`):
+/// it stores the job's parameters before the call, and `runItem` reads them for item `index`, writing
+/// only that item's outputs (or per-`thread` scratch).
+public protocol PairJob: AnyObject {
+    func runItem(_ index: Int, thread: Int)
+}
+

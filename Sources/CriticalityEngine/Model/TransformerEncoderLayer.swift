@@ -22,7 +22,7 @@ import Foundation
 /// in_proj_weight [3d, d], in_proj_bias [3d], out_proj_weight [d, d], out_proj_bias [d],
 /// linear1_weight [f, d], linear1_bias [f], linear2_weight [d, f], linear2_bias [d],
 /// norm1_weight, norm1_bias, norm2_weight, norm2_bias [d].
-public final class TransformerEncoderLayer: StochasticLayer {
+public final class TransformerEncoderLayer: StochasticLayer, PairJob {
     public let name: String
     public let dModel: Int, heads: Int, feedForward: Int, context: Int
     public let dropout: Double
@@ -147,15 +147,15 @@ public final class TransformerEncoderLayer: StochasticLayer {
         gemm.sgemm(transB: true, m: n, n: d, k: d, a: ctx.pointer, lda: d, b: wOut, ldb: d, start: .columnBias(bOut), c: attnOut.pointer, ldc: d)
         residual(x, attnOut.pointer, mask: dropped ? mask1.pointer : nil, into: sum1.pointer, count: n * d)
         let (s1, h1, r1, o1, g1, be1) = (sum1.pointer, xhat1.pointer, rstd1.pointer, y1.pointer, gamma1, beta1)
-        rowBlocks(n) { r in LayerNorm.forward(s1, rows: r, d: d, gamma: g1, beta: be1, normalized: h1, rstd: r1, y: o1) }
+        rows(n, .layerNorm(x: s1, gamma: g1, beta: be1, xhat: h1, rstd: r1, y: o1))
         // h = relu(y₁ W₁ᵀ + b₁);  y = LN₂(y₁ + drop(drop(h) W₂ᵀ + b₂))
         gemm.sgemm(transB: true, m: n, n: f, k: d, a: y1.pointer, lda: d, b: w1, ldb: d, start: .columnBias(b1), c: hidden.pointer, ldc: f)
         let h = hidden.pointer, kh = keptHidden.pointer, mf: UnsafePointer<Float>? = dropped ? UnsafePointer(maskF.pointer) : nil
-        rowBlocks(n) { r in crit_relu_dropout_forward(h + r.lowerBound * f, mf.map { $0 + r.lowerBound * f }, kh + r.lowerBound * f, r.count * f) }
+        rows(n, .relu(h: h, mask: mf, kept: kh))
         gemm.sgemm(transB: true, m: n, n: d, k: f, a: dropped ? kh : h, lda: f, b: w2, ldb: f, start: .columnBias(b2), c: ffOut.pointer, ldc: d)
         residual(y1.pointer, ffOut.pointer, mask: dropped ? mask2.pointer : nil, into: sum2.pointer, count: n * d)
         let (s2, h2, r2, o2, g2, be2) = (sum2.pointer, xhat2.pointer, rstd2.pointer, output.pointer, gamma2, beta2)
-        rowBlocks(n) { r in LayerNorm.forward(s2, rows: r, d: d, gamma: g2, beta: be2, normalized: h2, rstd: r2, y: o2) }
+        rows(n, .layerNorm(x: s2, gamma: g2, beta: be2, xhat: h2, rstd: r2, y: o2))
         return output.pointer
     }
 
@@ -164,7 +164,7 @@ public final class TransformerEncoderLayer: StochasticLayer {
         let d = dModel, f = feedForward, n = batch * context
         // y = LN₂(s₂): ∂s₂, ∂γ₂, ∂β₂
         let (g2, h2, r2, ds2) = (gamma2, xhat2.pointer, rstd2.pointer, dSum2.pointer)
-        rowBlocks(n) { r in LayerNorm.backwardInput(dy, rows: r, d: d, gamma: g2, normalized: h2, rstd: r2, dx: ds2) }
+        rows(n, .layerNormBackward(dy: dy, gamma: g2, xhat: h2, rstd: r2, dx: ds2))
         LayerNorm.backwardParameters(dy, rows: n, d: d, normalized: xhat2.pointer, gradGamma: g(gamma2), gradBeta: g(beta2))
         // s₂ = y₁ + drop(o), o = drop(h) W₂ᵀ + b₂
         let dOut = masked(dSum2.pointer, mask: dropped ? mask2.pointer : nil, count: n * d)
@@ -174,14 +174,14 @@ public final class TransformerEncoderLayer: StochasticLayer {
         gemm.sgemm(m: n, n: f, k: d, a: dOut, lda: d, b: w2, ldb: f, beta: 0, c: dHidden.pointer, ldc: f)
         // h = relu(y₁ W₁ᵀ + b₁), through the inner dropout
         let dh = dHidden.pointer, h = hidden.pointer, mf: UnsafePointer<Float>? = dropped ? UnsafePointer(maskF.pointer) : nil
-        rowBlocks(n) { r in crit_relu_dropout_backward(dh + r.lowerBound * f, h + r.lowerBound * f, mf.map { $0 + r.lowerBound * f }, r.count * f) }
+        rows(n, .reluBackward(dh: dh, h: h, mask: mf))
         gemm.sgemm(transA: true, m: f, n: d, k: n, a: dh, lda: f, b: y1.pointer, ldb: d, beta: 0, c: g(w1), ldc: d)
         columnSums(dh, rows: n, columns: f, into: g(b1))
         gemm.sgemm(m: n, n: d, k: f, a: dh, lda: f, b: w1, ldb: d, beta: 0, c: dY1.pointer, ldc: d)
         VectorMath.add(dSum2.pointer, into: dY1.pointer, count: n * d)  // the residual
         // y₁ = LN₁(s₁)
         let (g1, h1, r1, dy1, ds1) = (gamma1, xhat1.pointer, rstd1.pointer, dY1.pointer, dSum1.pointer)
-        rowBlocks(n) { r in LayerNorm.backwardInput(dy1, rows: r, d: d, gamma: g1, normalized: h1, rstd: r1, dx: ds1) }
+        rows(n, .layerNormBackward(dy: dy1, gamma: g1, xhat: h1, rstd: r1, dx: ds1))
         LayerNorm.backwardParameters(dY1.pointer, rows: n, d: d, normalized: xhat1.pointer, gradGamma: g(gamma1), gradBeta: g(beta1))
         // s₁ = x + drop(a), a = c W_outᵀ + b_out
         let dA = masked(dSum1.pointer, mask: dropped ? mask1.pointer : nil, count: n * d)
@@ -200,54 +200,95 @@ public final class TransformerEncoderLayer: StochasticLayer {
 
     /// Per (sample, head): A = softmax(q kᵀ/√d_h + M), kept A = A ⊙ mask, c = (kept A) v.
     private func attentionForward(batch: Int) {
-        let d = dModel, t = context, dh = dModel / heads, tt = t * t, hs = heads
+        job = .attentionForward
+        gemm.pair.forEach(batch * heads, job: self)
+    }
+
+    private func attentionForwardItem(_ item: Int) {
+        let d = dModel, t = context, dh = dModel / heads, tt = t * t
         let scale = 1 / Float(Double(dh).squareRoot())
-        let qkv = qkv.pointer, probs = probs.pointer, kept = keptProbs.pointer, mask = attnMask.pointer, ctx = ctx.pointer
-        let dropped = dropped, causal = causal
-        gemm.pair.forEach(batch * heads) { item, _ in
-            let b = item / hs, h = item % hs
-            let q = qkv + b * t * 3 * d + h * dh, k = q + d, v = q + 2 * d
-            let a = probs + item * tt
-            BLAS.sgemm(transB: true, m: t, n: t, k: dh, alpha: scale, a: q, lda: 3 * d, b: k, ldb: 3 * d, beta: 0, c: a, ldc: t)
-            crit_softmax_rows(a, t, causal ? 1 : 0, 1)
-            var used = a
-            if dropped {
-                crit_multiply(a, mask + item * tt, kept + item * tt, tt)
-                used = kept + item * tt
-            }
-            BLAS.sgemm(m: t, n: dh, k: t, a: used, lda: t, b: v, ldb: 3 * d, beta: 0, c: ctx + b * t * d + h * dh, ldc: d)
+        let b = item / heads, h = item % heads
+        let q = qkv.pointer + b * t * 3 * d + h * dh, k = q + d, v = q + 2 * d
+        let a = probs.pointer + item * tt
+        BLAS.sgemm(transB: true, m: t, n: t, k: dh, alpha: scale, a: q, lda: 3 * d, b: k, ldb: 3 * d, beta: 0, c: a, ldc: t)
+        crit_softmax_rows(a, t, causal ? 1 : 0, 1)
+        var used = a
+        if dropped {
+            crit_multiply(a, attnMask.pointer + item * tt, keptProbs.pointer + item * tt, tt)
+            used = keptProbs.pointer + item * tt
         }
+        BLAS.sgemm(m: t, n: dh, k: t, a: used, lda: t, b: v, ldb: 3 * d, beta: 0, c: ctx.pointer + b * t * d + h * dh, ldc: d)
     }
 
     /// Per (sample, head), from ∂c: ∂v = (kept A)ᵀ ∂c; ∂A = (∂c vᵀ) ⊙ mask;
     /// ∂S = A ⊙ (∂A − rowsum(∂A ⊙ A)) / √d_h; ∂q = ∂S k; ∂k = ∂Sᵀ q — into this item's slices of ∂[q k v].
     private func attentionBackward(batch: Int) {
-        let d = dModel, t = context, dh = dModel / heads, tt = t * t, hs = heads
+        job = .attentionBackward
+        gemm.pair.forEach(batch * heads, job: self)
+    }
+
+    private func attentionBackwardItem(_ item: Int, thread: Int) {
+        let d = dModel, t = context, dh = dModel / heads, tt = t * t
         let scale = 1 / Float(Double(dh).squareRoot())
-        let qkv = qkv.pointer, probs = probs.pointer, kept = keptProbs.pointer, mask = attnMask.pointer
-        let dCtx = dCtx.pointer, dQKV = dQKV.pointer, scratch = dScores.pointer
-        let dropped = dropped
-        gemm.pair.forEach(batch * heads) { item, thread in
-            let b = item / hs, h = item % hs
-            let q = qkv + b * t * 3 * d + h * dh, k = q + d, v = q + 2 * d
-            let dq = dQKV + b * t * 3 * d + h * dh, dk = dq + d, dv = dq + 2 * d
-            let dc = dCtx + b * t * d + h * dh
-            let a = probs + item * tt, used = dropped ? kept + item * tt : a
-            let ds = scratch + thread * tt
-            BLAS.sgemm(transA: true, m: t, n: dh, k: t, a: used, lda: t, b: dc, ldb: d, beta: 0, c: dv, ldc: 3 * d)
-            BLAS.sgemm(transB: true, m: t, n: t, k: dh, a: dc, lda: d, b: v, ldb: 3 * d, beta: 0, c: ds, ldc: t)
-            if dropped { crit_multiply(ds, mask + item * tt, ds, tt) }
-            crit_softmax_backward_rows(ds, a, t, scale)
-            BLAS.sgemm(m: t, n: dh, k: t, a: ds, lda: t, b: k, ldb: 3 * d, beta: 0, c: dq, ldc: 3 * d)
-            BLAS.sgemm(transA: true, m: t, n: dh, k: t, a: ds, lda: t, b: q, ldb: 3 * d, beta: 0, c: dk, ldc: 3 * d)
+        let b = item / heads, h = item % heads
+        let q = qkv.pointer + b * t * 3 * d + h * dh, k = q + d, v = q + 2 * d
+        let dq = dQKV.pointer + b * t * 3 * d + h * dh, dk = dq + d, dv = dq + 2 * d
+        let dc = dCtx.pointer + b * t * d + h * dh
+        let a = probs.pointer + item * tt, used = dropped ? keptProbs.pointer + item * tt : a
+        let ds = dScores.pointer + thread * tt
+        BLAS.sgemm(transA: true, m: t, n: dh, k: t, a: used, lda: t, b: dc, ldb: d, beta: 0, c: dv, ldc: 3 * d)
+        BLAS.sgemm(transB: true, m: t, n: t, k: dh, a: dc, lda: d, b: v, ldb: 3 * d, beta: 0, c: ds, ldc: t)
+        if dropped { crit_multiply(ds, attnMask.pointer + item * tt, ds, tt) }
+        crit_softmax_backward_rows(ds, a, t, scale)
+        BLAS.sgemm(m: t, n: dh, k: t, a: ds, lda: t, b: k, ldb: 3 * d, beta: 0, c: dq, ldc: 3 * d)
+        BLAS.sgemm(transA: true, m: t, n: dh, k: t, a: ds, lda: t, b: q, ldb: 3 * d, beta: 0, c: dk, ldc: 3 * d)
+    }
+
+    /// A row pass of the layer: every row's result is its own, so blocks of rows are items.
+    private enum RowPass {
+        /// s = x + a ⊙ mask (mask nil: x + a), rows of d.
+        case residual(x: UnsafePointer<Float>, a: UnsafePointer<Float>, mask: UnsafePointer<Float>?, s: UnsafeMutablePointer<Float>)
+        case layerNorm(x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                       xhat: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>)
+        case layerNormBackward(dy: UnsafePointer<Float>, gamma: UnsafePointer<Float>, xhat: UnsafePointer<Float>,
+                               rstd: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>)
+        /// h = relu(h), kept = h ⊙ mask; rows of f.
+        case relu(h: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>?, kept: UnsafeMutablePointer<Float>)
+        case reluBackward(dh: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, mask: UnsafePointer<Float>?)
+    }
+
+    /// The job `runItem` runs (`PairJob`): set before each `forEach(_:job:)`.
+    private enum Job {
+        case attentionForward, attentionBackward
+        case rows(RowPass, count: Int)
+    }
+    private var job = Job.attentionForward
+
+    public func runItem(_ index: Int, thread: Int) {
+        switch job {
+        case .attentionForward: attentionForwardItem(index)
+        case .attentionBackward: attentionBackwardItem(index, thread: thread)
+        case .rows(let pass, let n):
+            let size = TransformerEncoderLayer.rowBlock
+            let r = (index * size)..<min((index + 1) * size, n)
+            let d = dModel, f = feedForward, o = r.lowerBound * d, of = r.lowerBound * f
+            switch pass {
+            case .residual(let x, let a, let mask, let s): crit_residual(x + o, a + o, mask.map { $0 + o }, s + o, r.count * d)
+            case .layerNorm(let x, let g, let b, let xhat, let rstd, let y):
+                LayerNorm.forward(x, rows: r, d: d, gamma: g, beta: b, normalized: xhat, rstd: rstd, y: y)
+            case .layerNormBackward(let dy, let g, let xhat, let rstd, let dx):
+                LayerNorm.backwardInput(dy, rows: r, d: d, gamma: g, normalized: xhat, rstd: rstd, dx: dx)
+            case .relu(let h, let mask, let kept): crit_relu_dropout_forward(h + of, mask.map { $0 + of }, kept + of, r.count * f)
+            case .reluBackward(let dh, let h, let mask): crit_relu_dropout_backward(dh + of, h + of, mask.map { $0 + of }, r.count * f)
+            }
         }
     }
 
-    /// Rows 0..<n in blocks of `rowBlock` on the pair (each row's result is its own: thread-independent).
-    @inline(__always)
-    private func rowBlocks(_ n: Int, _ body: (Range<Int>) -> Void) {
+    /// Runs `pass` over rows 0..<n in blocks of `rowBlock` on the pair.
+    private func rows(_ n: Int, _ pass: RowPass) {
+        job = .rows(pass, count: n)
         let b = TransformerEncoderLayer.rowBlock
-        gemm.pair.forEach((n + b - 1) / b) { i, _ in body((i * b)..<min((i + 1) * b, n)) }
+        gemm.pair.forEach((n + b - 1) / b, job: self)
     }
 
     /// Rows per parallel block of the elementwise and layer-norm passes (a few µs of work each).
@@ -256,11 +297,7 @@ public final class TransformerEncoderLayer: StochasticLayer {
     /// s = x + a ⊙ mask (mask nil: x + a), rows of d values.
     @inline(__always)
     private func residual(_ x: UnsafePointer<Float>, _ a: UnsafePointer<Float>, mask: UnsafePointer<Float>?, into s: UnsafeMutablePointer<Float>, count: Int) {
-        let d = dModel
-        rowBlocks(count / d) { r in
-            let o = r.lowerBound * d
-            crit_residual(x + o, a + o, mask.map { $0 + o }, s + o, r.count * d)
-        }
+        rows(count / dModel, .residual(x: x, a: a, mask: mask, s: s))
     }
 
     /// ∂L/∂(pre-dropout) = ∂L/∂(post-dropout) ⊙ mask, in `dTemp`; without a mask, `dy` itself.
