@@ -15,8 +15,10 @@ import Foundation
 /// with dropout p at PyTorch's four places (attention weights, after attention, inside and after the
 /// feed-forward block); evaluation (`training` false) applies none. The backward pass runs the same
 /// lines in reverse, side by side below. Heads run as (sample, head) items on the pair, each with its
-/// own small GEMMs and its own slices of the outputs, so the numbers do not depend on the thread count;
-/// the masks come from the step's generator (`StochasticLayer`), drawn in one fixed order.
+/// own small GEMMs and its own slices of the outputs, and the row passes (residuals, layer norms, ReLU)
+/// as blocks of rows, so the numbers do not depend on the thread count; the layer is its own job object
+/// (`PairJob`: the pass to run is stored in `job`), so no job allocates. The masks come from the step's
+/// generator (`StochasticLayer`), drawn in one fixed order.
 ///
 /// Parameters, in PyTorch's `named_parameters()` order (the name after `.` is PyTorch's with `.`→`_`):
 /// in_proj_weight [3d, d], in_proj_bias [3d], out_proj_weight [d, d], out_proj_bias [d],
@@ -146,16 +148,14 @@ public final class TransformerEncoderLayer: StochasticLayer, PairJob {
         // a = c W_outᵀ + b_out;  y₁ = LN₁(x + drop(a))
         gemm.sgemm(transB: true, m: n, n: d, k: d, a: ctx.pointer, lda: d, b: wOut, ldb: d, start: .columnBias(bOut), c: attnOut.pointer, ldc: d)
         residual(x, attnOut.pointer, mask: dropped ? mask1.pointer : nil, into: sum1.pointer, count: n * d)
-        let (s1, h1, r1, o1, g1, be1) = (sum1.pointer, xhat1.pointer, rstd1.pointer, y1.pointer, gamma1, beta1)
-        rows(n, .layerNorm(x: s1, gamma: g1, beta: be1, xhat: h1, rstd: r1, y: o1))
+        rows(n, .layerNorm(x: sum1.pointer, gamma: gamma1, beta: beta1, xhat: xhat1.pointer, rstd: rstd1.pointer, y: y1.pointer))
         // h = relu(y₁ W₁ᵀ + b₁);  y = LN₂(y₁ + drop(drop(h) W₂ᵀ + b₂))
         gemm.sgemm(transB: true, m: n, n: f, k: d, a: y1.pointer, lda: d, b: w1, ldb: d, start: .columnBias(b1), c: hidden.pointer, ldc: f)
         let h = hidden.pointer, kh = keptHidden.pointer, mf: UnsafePointer<Float>? = dropped ? UnsafePointer(maskF.pointer) : nil
         rows(n, .relu(h: h, mask: mf, kept: kh))
         gemm.sgemm(transB: true, m: n, n: d, k: f, a: dropped ? kh : h, lda: f, b: w2, ldb: f, start: .columnBias(b2), c: ffOut.pointer, ldc: d)
         residual(y1.pointer, ffOut.pointer, mask: dropped ? mask2.pointer : nil, into: sum2.pointer, count: n * d)
-        let (s2, h2, r2, o2, g2, be2) = (sum2.pointer, xhat2.pointer, rstd2.pointer, output.pointer, gamma2, beta2)
-        rows(n, .layerNorm(x: s2, gamma: g2, beta: be2, xhat: h2, rstd: r2, y: o2))
+        rows(n, .layerNorm(x: sum2.pointer, gamma: gamma2, beta: beta2, xhat: xhat2.pointer, rstd: rstd2.pointer, y: output.pointer))
         return output.pointer
     }
 
@@ -163,8 +163,7 @@ public final class TransformerEncoderLayer: StochasticLayer, PairJob {
         guard let x = input else { preconditionFailure("TransformerEncoderLayer.backward before forward") }
         let d = dModel, f = feedForward, n = batch * context
         // y = LN₂(s₂): ∂s₂, ∂γ₂, ∂β₂
-        let (g2, h2, r2, ds2) = (gamma2, xhat2.pointer, rstd2.pointer, dSum2.pointer)
-        rows(n, .layerNormBackward(dy: dy, gamma: g2, xhat: h2, rstd: r2, dx: ds2))
+        rows(n, .layerNormBackward(dy: dy, gamma: gamma2, xhat: xhat2.pointer, rstd: rstd2.pointer, dx: dSum2.pointer))
         LayerNorm.backwardParameters(dy, rows: n, d: d, normalized: xhat2.pointer, gradGamma: g(gamma2), gradBeta: g(beta2))
         // s₂ = y₁ + drop(o), o = drop(h) W₂ᵀ + b₂
         let dOut = masked(dSum2.pointer, mask: dropped ? mask2.pointer : nil, count: n * d)
@@ -180,8 +179,7 @@ public final class TransformerEncoderLayer: StochasticLayer, PairJob {
         gemm.sgemm(m: n, n: d, k: f, a: dh, lda: f, b: w1, ldb: d, beta: 0, c: dY1.pointer, ldc: d)
         VectorMath.add(dSum2.pointer, into: dY1.pointer, count: n * d)  // the residual
         // y₁ = LN₁(s₁)
-        let (g1, h1, r1, dy1, ds1) = (gamma1, xhat1.pointer, rstd1.pointer, dY1.pointer, dSum1.pointer)
-        rows(n, .layerNormBackward(dy: dy1, gamma: g1, xhat: h1, rstd: r1, dx: ds1))
+        rows(n, .layerNormBackward(dy: dY1.pointer, gamma: gamma1, xhat: xhat1.pointer, rstd: rstd1.pointer, dx: dSum1.pointer))
         LayerNorm.backwardParameters(dY1.pointer, rows: n, d: d, normalized: xhat1.pointer, gradGamma: g(gamma1), gradBeta: g(beta1))
         // s₁ = x + drop(a), a = c W_outᵀ + b_out
         let dA = masked(dSum1.pointer, mask: dropped ? mask1.pointer : nil, count: n * d)
