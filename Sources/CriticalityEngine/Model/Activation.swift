@@ -13,7 +13,7 @@ public enum ActivationKind: String, Codable, CaseIterable, Sendable {
 }
 
 /// A parameter-free layer applying an `ActivationKind` elementwise.
-public final class Activation: Layer {
+public final class Activation: Layer, PairJob {
     public let name: String
     public let kind: ActivationKind
     public let inputSize: Int
@@ -40,36 +40,49 @@ public final class Activation: Layer {
         pair = gemm.pair
     }
 
-    /// `body(range)` over 0..<count in blocks of `block` elements, on the pair.
+    /// The pass `runItem` runs over blocks of `block` elements (`PairJob`: no allocation per job).
+    private enum Job {
+        case forward(x: UnsafePointer<Float>), backward(dy: UnsafePointer<Float>)
+    }
+    private var job = Job.forward(x: UnsafePointer(bitPattern: 1)!)
+    private var jobCount = 0
+
+    /// Runs `job` over 0..<count in blocks of `block` elements, on the pair.
     @inline(__always)
-    private func blocks(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let n = (count + Activation.block - 1) / Activation.block
-        pair.forEach(n) { i, _ in body((i * Activation.block)..<min((i + 1) * Activation.block, count)) }
+    private func blocks(_ count: Int, _ job: Job) {
+        self.job = job
+        jobCount = count
+        pair.forEach((count + Activation.block - 1) / Activation.block, job: self)
     }
 
-    public func forward(_ x: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafeMutablePointer<Float> {
-        let y = output.pointer
-        blocks(batch * inputSize) { r in
+    public func runItem(_ index: Int, thread: Int) {
+        let r = (index * Activation.block)..<min((index + 1) * Activation.block, jobCount)
+        let y = output.pointer, o = r.lowerBound
+        switch job {
+        case .forward(let x):
             switch kind {
             case .relu: for i in r { y[i] = max(x[i], 0) }  // auto-vectorized
             case .sigmoid: for i in r { y[i] = 1 / (1 + expf(-x[i])) }
-            case .linear: (y + r.lowerBound).update(from: x + r.lowerBound, count: r.count)
+            case .linear: (y + o).update(from: x + o, count: r.count)
             }
-        }
-        return y
-    }
-
-    public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
-        guard needInputGradient else { return nil }
-        let y = output.pointer, dx = gradInput.pointer
-        blocks(batch * inputSize) { r in
-            let o = r.lowerBound
+        case .backward(let dy):
+            let dx = gradInput.pointer
             switch kind {
             case .relu: VectorMath.reluBackward(output: y + o, gradOutput: dy + o, gradInput: dx + o, count: r.count)
             case .sigmoid: for i in r { dx[i] = dy[i] * y[i] * (1 - y[i]) }
             case .linear: (dx + o).update(from: dy + o, count: r.count)
             }
         }
-        return dx
+    }
+
+    public func forward(_ x: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafeMutablePointer<Float> {
+        blocks(batch * inputSize, .forward(x: x))
+        return output.pointer
+    }
+
+    public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
+        guard needInputGradient else { return nil }
+        blocks(batch * inputSize, .backward(dy: dy))
+        return gradInput.pointer
     }
 }

@@ -17,7 +17,7 @@ import Foundation
 ///
 /// Channels run on the pair, each on one thread; its sums are in Double, plane by plane in sample
 /// order, 16 lanes within a plane. Input and output share `layout` (channel-major after a convolution).
-public final class BatchNorm2D: Layer {
+public final class BatchNorm2D: Layer, PairJob {
     public let name: String
     public let channels: Int, positions: Int
     public let layout: BatchLayout
@@ -73,63 +73,85 @@ public final class BatchNorm2D: Layer {
     @inline(__always)
     private func offset(_ c: Int, _ b: Int, batch: Int) -> Int { layout.plane(c, b, channels: channels, batch: batch) * positions }
 
+    /// The pass `runItem` runs, one item per channel (`PairJob`: no allocation per job).
+    private enum Job {
+        case forward(x: UnsafePointer<Float>, batch: Int, training: Bool)
+        case backward(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, needInputGradient: Bool)
+    }
+    private var job = Job.forward(x: UnsafePointer(bitPattern: 1)!, batch: 0, training: false)
+
     public func forward(_ x: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafeMutablePointer<Float> {
         input = x
-        let p = positions, n = Double(batch * p), relu = fusedReLU
-        pair.forEach(channels) { c, _ in
-            var m: Float, variance: Float
-            if training {
-                var s = 0.0
-                for b in 0..<batch { s += VectorMath.sum(x + offset(c, b, batch: batch), count: p) }
-                let md = s / n
-                var v = 0.0
-                for b in 0..<batch { v += VectorMath.sumOfSquaredDeviations(x + offset(c, b, batch: batch), count: p, from: md) }
-                m = Float(md); variance = Float(v / n)
-                runningMean[c] = (1 - momentum) * runningMean[c] + momentum * m
-                runningVar[c] = (1 - momentum) * runningVar[c] + momentum * Float(v / max(n - 1, 1))
-            } else {
-                m = runningMean[c]; variance = runningVar[c]
-            }
-            let inv = 1 / (variance + epsilon).squareRoot()
-            mean[c] = m
-            inverseStd[c] = inv
-            let g = gamma[c], bt = beta[c]
-            for b in 0..<batch {
-                let o = offset(c, b, batch: batch)
-                let xr = x + o, yr = output.pointer + o
-                if relu {
-                    for i in 0..<p { yr[i] = max(g * ((xr[i] - m) * inv) + bt, 0) }
-                } else {
-                    for i in 0..<p { yr[i] = g * ((xr[i] - m) * inv) + bt }
-                }
-            }
-        }
+        job = .forward(x: x, batch: batch, training: training)
+        pair.forEach(channels, job: self)
         return output.pointer
     }
 
     public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
         guard let x = input else { preconditionFailure("BatchNorm2D.backward before forward") }
-        let p = positions, n = Float(batch * p), relu = fusedReLU, y = UnsafePointer(output.pointer)
-        pair.forEach(channels) { c, _ in
-            let m = mean[c], inv = inverseStd[c]
-            var sumG = 0.0, sumGH = 0.0
-            for b in 0..<batch {
-                let o = offset(c, b, batch: batch)
-                let (s, d) = BatchNorm2D.sums(dy + o, x + o, relu ? y + o : nil, mean: m, inverseStd: inv, count: p)
-                sumG += s; sumGH += d
-            }
-            gradGamma[c] = Float(sumGH)
-            gradBeta[c] = Float(sumG)
-            guard needInputGradient else { return }
-            let scale = gamma[c] * inv
-            let meanG = Float(sumG) / n, meanGH = Float(sumGH) / n
-            for b in 0..<batch {
-                let o = offset(c, b, batch: batch)
-                BatchNorm2D.inputGradient(dy + o, x + o, relu ? y + o : nil, into: gradInput.pointer + o, count: p,
-                                          mean: m, inverseStd: inv, scale: scale, meanG: meanG, meanGH: meanGH)
+        job = .backward(dy: dy, x: x, batch: batch, needInputGradient: needInputGradient)
+        pair.forEach(channels, job: self)
+        return needInputGradient ? gradInput.pointer : nil
+    }
+
+    public func runItem(_ c: Int, thread: Int) {
+        switch job {
+        case .forward(let x, let batch, let training): forwardChannel(c, x: x, batch: batch, training: training)
+        case .backward(let dy, let x, let batch, let need): backwardChannel(c, dy: dy, x: x, batch: batch, needInputGradient: need)
+        }
+    }
+
+    /// Channel c's statistics (batch statistics in training, running ones else) and its normalized output.
+    private func forwardChannel(_ c: Int, x: UnsafePointer<Float>, batch: Int, training: Bool) {
+        let p = positions, n = Double(batch * p), relu = fusedReLU
+        var m: Float, variance: Float
+        if training {
+            var s = 0.0
+            for b in 0..<batch { s += VectorMath.sum(x + offset(c, b, batch: batch), count: p) }
+            let md = s / n
+            var v = 0.0
+            for b in 0..<batch { v += VectorMath.sumOfSquaredDeviations(x + offset(c, b, batch: batch), count: p, from: md) }
+            m = Float(md); variance = Float(v / n)
+            runningMean[c] = (1 - momentum) * runningMean[c] + momentum * m
+            runningVar[c] = (1 - momentum) * runningVar[c] + momentum * Float(v / max(n - 1, 1))
+        } else {
+            m = runningMean[c]; variance = runningVar[c]
+        }
+        let inv = 1 / (variance + epsilon).squareRoot()
+        mean[c] = m
+        inverseStd[c] = inv
+        let g = gamma[c], bt = beta[c]
+        for b in 0..<batch {
+            let o = offset(c, b, batch: batch)
+            let xr = x + o, yr = output.pointer + o
+            if relu {
+                for i in 0..<p { yr[i] = max(g * ((xr[i] - m) * inv) + bt, 0) }
+            } else {
+                for i in 0..<p { yr[i] = g * ((xr[i] - m) * inv) + bt }
             }
         }
-        return needInputGradient ? gradInput.pointer : nil
+    }
+
+    /// Channel c's ∂γ, ∂β and (when asked) ∂x.
+    private func backwardChannel(_ c: Int, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) {
+        let p = positions, n = Float(batch * p), relu = fusedReLU, y = UnsafePointer(output.pointer)
+        let m = mean[c], inv = inverseStd[c]
+        var sumG = 0.0, sumGH = 0.0
+        for b in 0..<batch {
+            let o = offset(c, b, batch: batch)
+            let (s, d) = BatchNorm2D.sums(dy + o, x + o, relu ? y + o : nil, mean: m, inverseStd: inv, count: p)
+            sumG += s; sumGH += d
+        }
+        gradGamma[c] = Float(sumGH)
+        gradBeta[c] = Float(sumG)
+        guard needInputGradient else { return }
+        let scale = gamma[c] * inv
+        let meanG = Float(sumG) / n, meanGH = Float(sumGH) / n
+        for b in 0..<batch {
+            let o = offset(c, b, batch: batch)
+            BatchNorm2D.inputGradient(dy + o, x + o, relu ? y + o : nil, into: gradInput.pointer + o, count: p,
+                                      mean: m, inverseStd: inv, scale: scale, meanG: meanG, meanGH: meanGH)
+        }
     }
 
     /// dxᵢ = scale·(gᵢ − mean(g) − x̂ᵢ·mean(g·x̂)) over one plane, with gᵢ as in `sums`: 16 lanes at a

@@ -15,7 +15,7 @@ import CriticalityData
 /// The input is batch-major (the network's first layer) or channel-major (after another convolution),
 /// as `inputLayout` says; ∂X comes back in the same layout. The groups depend on the shapes and the
 /// batch size only, so the result does not depend on which thread ran which group.
-public final class Conv2D: Layer {
+public final class Conv2D: Layer, PairJob {
     public let name: String
     public let inChannels: Int, outChannels: Int
     public let height: Int, width: Int
@@ -46,6 +46,8 @@ public final class Conv2D: Layer {
     private var input: UnsafePointer<Float>?
     /// ∂L/∂Y of the running backward (read by the groups on either thread).
     private var backwardGradOutput: UnsafePointer<Float>?
+    /// ∂L/∂y of the current backward, for the bias job (`runItem`, one item per output channel).
+    private var biasGradOutput: UnsafePointer<Float>?
     private var batch = 0
     private var needInputGradient = false
 
@@ -200,8 +202,14 @@ public final class Conv2D: Layer {
         let size = outChannels * patchSize
         gradWeight.update(from: partialGradWeight.pointer, count: size)
         for g in 1..<max(count, 1) { VectorMath.add(partialGradWeight.pointer + g * size, into: gradWeight, count: size) }
-        let bp = batch * positions, gb = gradBias!
-        gemm.pair.forEach(outChannels) { c, _ in gb[c] = Float(VectorMath.sum(dy + c * bp, count: bp)) }
+        biasGradOutput = dy
+        gemm.pair.forEach(outChannels, job: self)  // runItem: ∂b[c]
         return needInputGradient ? gradInput.pointer : nil
+    }
+
+    /// ∂b[c] = Σ over the batch's positions of ∂L/∂y[c] (the bias job of `backward`; `PairJob`).
+    public func runItem(_ c: Int, thread: Int) {
+        let bp = batch * positions
+        gradBias[c] = Float(VectorMath.sum(biasGradOutput! + c * bp, count: bp))
     }
 }

@@ -6,7 +6,7 @@ import CriticalityData
 /// gradient to that element. Works plane by plane (C·B planes of H×W), so either `BatchLayout` is the
 /// same to it; planes run in blocks on the pair. The CNN's case (size 2, even H and W) runs in C
 /// (`crit_maxpool2_forward`, one byte per window for the winner); other sizes keep the winner's index.
-public final class MaxPool2D: Layer {
+public final class MaxPool2D: Layer, PairJob {
     public let name: String
     public let channels: Int, height: Int, width: Int, size: Int
     public var outHeight: Int { height / size }
@@ -45,25 +45,35 @@ public final class MaxPool2D: Layer {
         pair = gemm.pair
     }
 
-    /// `body(planes)` over 0..<count planes in blocks, on the pair.
+    /// The pass `runItem` runs over blocks of `planesPerBlock` planes (`PairJob`: no allocation per job).
+    private enum Job {
+        case forward(x: UnsafePointer<Float>), backward(dy: UnsafePointer<Float>)
+    }
+    private var job = Job.forward(x: UnsafePointer(bitPattern: 1)!)
+    private var jobPlanes = 0
+
+    /// Runs `job` over 0..<planes planes in blocks, on the pair.
     @inline(__always)
-    private func planeBlocks(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let size = MaxPool2D.planesPerBlock, n = (count + size - 1) / size
-        pair.forEach(n) { i, _ in body((i * size)..<min((i + 1) * size, count)) }
+    private func planeBlocks(_ planes: Int, _ job: Job) {
+        self.job = job
+        jobPlanes = planes
+        let size = MaxPool2D.planesPerBlock
+        pair.forEach((planes + size - 1) / size, job: self)
     }
 
-    public func forward(_ x: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafeMutablePointer<Float> {
-        let y = output.pointer
-        let (h, w, oh, ow, s) = (height, width, outHeight, outWidth, size)
-        if let code = winnerCode {
-            planeBlocks(batch * channels) { planes in
-                let first = planes.lowerBound
+    public func runItem(_ index: Int, thread: Int) {
+        let size = MaxPool2D.planesPerBlock
+        let planes = (index * size)..<min((index + 1) * size, jobPlanes)
+        let (h, w, oh, ow, s) = (height, width, outHeight, outWidth, self.size)
+        let first = planes.lowerBound
+        switch job {
+        case .forward(let x):
+            let y = output.pointer
+            if let code = winnerCode {
                 crit_maxpool2_forward(x + first * h * w, y + first * oh * ow, code + first * oh * ow, planes.count, Int32(h), Int32(w))
+                return
             }
-            return y
-        }
-        let am = winnerIndex!
-        planeBlocks(batch * channels) { planes in
+            let am = winnerIndex!
             for bc in planes {
                 let plane = x + bc * h * w
                 for r in 0..<oh {
@@ -80,28 +90,28 @@ public final class MaxPool2D: Layer {
                     }
                 }
             }
-        }
-        return y
-    }
-
-    public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
-        guard needInputGradient else { return nil }
-        let dx = gradInput.pointer
-        let (h, w, oh, ow) = (height, width, outHeight, outWidth)
-        if let code = winnerCode {
-            planeBlocks(batch * channels) { planes in
-                let first = planes.lowerBound
+        case .backward(let dy):
+            let dx = gradInput.pointer
+            if let code = winnerCode {
                 crit_maxpool2_backward(code + first * oh * ow, dy + first * oh * ow, dx + first * h * w, planes.count, Int32(h), Int32(w))
+                return
             }
-            return dx
-        }
-        let am = winnerIndex!
-        planeBlocks(batch * channels) { planes in
-            (dx + planes.lowerBound * h * w).update(repeating: 0, count: planes.count * h * w)
+            let am = winnerIndex!
+            (dx + first * h * w).update(repeating: 0, count: planes.count * h * w)
             for bc in planes {
                 for o in 0..<(oh * ow) { dx[bc * h * w + Int(am[bc * oh * ow + o])] += dy[bc * oh * ow + o] }
             }
         }
-        return dx
+    }
+
+    public func forward(_ x: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafeMutablePointer<Float> {
+        planeBlocks(batch * channels, .forward(x: x))
+        return output.pointer
+    }
+
+    public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
+        guard needInputGradient else { return nil }
+        planeBlocks(batch * channels, .backward(dy: dy))
+        return gradInput.pointer
     }
 }
