@@ -64,4 +64,26 @@ final class TransformerTrainingTests: XCTestCase {
         let loss = try XCTUnwrap(m.final?.testLoss)
         XCTAssertLessThan(loss, 0.1 * log(50), "the pangram's next-character loss after 300 steps")
     }
+
+    /// `reproduce --scale paper` trains SI S5 as the authors did: batch 4, 8, 16 at lr 0.1 for 10 epochs
+    /// (8,630 / 4,320 / 2,160 steps), stages 0–999 and the last 1,000 steps, no MI/KL observers; and the
+    /// causal text run beside them when the corpus is installed.
+    func testPaperScalePlansTheAuthorsRuns() throws {
+        let plan = try Reproduction.transformerExperiments(scale: .paper, seed: 1)
+        let pangram = plan.filter { $0.config.dataset == "pangram" }
+        XCTAssertEqual(pangram.map(\.name), ["transformer-pangram-bs4", "transformer-pangram-bs8", "transformer-pangram-bs16"])
+        for (e, steps) in zip(pangram, [8630, 4320, 2160]) {
+            XCTAssertEqual(e.config.optimizer.learningRate, 0.1)
+            XCTAssertEqual(e.config.epochs, 10)
+            XCTAssertEqual(try e.config.totalSteps(datasetSize: 3450), steps)
+            XCTAssertEqual(e.config.updates?.windows.ranges, [0..<1000, (steps - 1000)..<steps])
+            XCTAssertNil(e.config.information)
+            XCTAssertEqual(e.config.model.transformer, TransformerSpec())
+        }
+        if Reproduction.textCorpusAvailable {
+            let text = try XCTUnwrap(plan.first { $0.config.dataset == "text" })
+            XCTAssertEqual(text.config.model.transformer?.causal, true)
+            XCTAssertEqual(text.config.steps, 20_000)
+        }
+    }
 }
