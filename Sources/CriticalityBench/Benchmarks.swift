@@ -255,7 +255,7 @@ public enum Benchmarks {
             if let t = informed { informedRates.append(try time(t).rate) }
         }
         let b = plain.batchSize
-        let gflop = config.model.trainingFLOPsPerSample(sampleShape: data.train.sampleShape) * Double(b) / 1e9
+        let gflop = config.model.trainingFLOPsPerSample(sampleShape: data.train.sampleShape, classCount: data.train.classCount) * Double(b) / 1e9
         let sps = median(rates)
         var result = BenchReport.ModelResult(model: config.model.model, batchSize: b, dataset: config.dataset, stepsPerSecond: sps,
                                              stepsPerSecondRepeats: rates, gflopPerStep: gflop, gflops: gflop * sps,

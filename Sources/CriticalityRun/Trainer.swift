@@ -168,7 +168,7 @@ public final class Trainer {
         try TrainingStep.checkMemory(config: config.train, data: data, maxBatch: Int(batch))
         let layout = try config.model.makeNetwork(sampleShape: data.train.sampleShape, classCount: data.train.classCount, maxBatch: 1).layout
         let analysis = InformationObserver.analysisFLOPsPerStep(layout: layout, settings: information)
-        let step = config.model.trainingFLOPsPerSample(sampleShape: data.train.sampleShape) * batch
+        let step = config.model.trainingFLOPsPerSample(sampleShape: data.train.sampleShape, classCount: data.train.classCount) * batch
         return analysis >= analysisShareForACore * step ? 1 : cores
     }
 

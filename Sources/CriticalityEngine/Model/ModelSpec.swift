@@ -119,7 +119,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
             return m
         }
         if let spec = transformer {
-            return (spec.parameterCount(vocabulary: classCount), spec.activationsPerSample)
+            return (spec.parameterCount(vocabulary: classCount), spec.activationsPerSample(vocabulary: classCount))
         }
         if isConvolutional {
             guard sampleShape.count == 3 else { return (0, 0) }
@@ -142,16 +142,16 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     /// first (2 FLOPs per multiply–add). `mlp-large`: 1.36 GFLOP per step at batch 64.
     public var trainingFLOPsPerSample: Double { trainingFLOPsPerSample(sampleShape: [1, 28, 28]) }
 
-    /// GEMM FLOPs of one training step per sample for samples of `sampleShape` (convolutions: forward,
-    /// ∂W, and ∂col except for the first layer).
-    public func trainingFLOPsPerSample(sampleShape: [Int]) -> Double {
-        if let spec = transformer { return spec.trainingFLOPsPerSample }
+    /// GEMM FLOPs of one training step per sample for samples of `sampleShape` and `classCount` classes
+    /// (the vocabulary, for a text) (convolutions: forward, ∂W, and ∂col except for the first layer).
+    public func trainingFLOPsPerSample(sampleShape: [Int], classCount: Int = 10) -> Double {
+        if let spec = transformer { return spec.trainingFLOPsPerSample(vocabulary: classCount) }
         if isConvolutional {
             let c = Double(sampleShape[0]), h = Double(sampleShape[1]), w = Double(sampleShape[2])
             let conv1: Double = 2 * 32 * 9 * c * h * w
             let conv2: Double = 2 * 64 * 32 * 9 * (h / 2) * (w / 2)
             let fc1: Double = 2 * 64 * 512 * (h / 4) * (w / 4)
-            let fc2: Double = 2 * 512 * 10
+            let fc2: Double = 2 * 512 * Double(classCount)
             return 2 * conv1 + 3 * conv2 + 3 * fc1 + 3 * fc2
         }
         var f = 0.0

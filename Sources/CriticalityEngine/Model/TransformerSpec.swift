@@ -71,18 +71,22 @@ public struct TransformerSpec: Codable, Equatable, Sendable {
         vocabulary * dModel + layers * parametersPerLayer + dModel * vocabulary + vocabulary
     }
 
-    /// The Float32 values a sample keeps per layer in a training step (activations and their gradients),
-    /// for the memory check.
-    public var activationsPerSample: Int {
-        let perToken = 3 * dModel * 2 + 16 * dModel + 4 * feedForward
-        return layers * (context * perToken + 3 * heads * context * context) + context * (2 * dModel + 100)
+    /// The Float32 values a sample keeps in a training step, for the memory check: per encoder layer and
+    /// token, the buffers of `TransformerEncoderLayer.allocate` (23 of width d — [q k v] and its gradient
+    /// count three —, 4 of width f, the two norms' 1/σ), and per head T² three times (A, its kept copy,
+    /// the mask); then the embedding's output and the fc's input gradient (d each) and the logits and their
+    /// gradient (V each) per token.
+    public func activationsPerSample(vocabulary: Int) -> Int {
+        let perToken = 23 * dModel + 4 * feedForward + 2
+        return layers * (context * perToken + 3 * heads * context * context) + context * (2 * dModel + 2 * vocabulary)
     }
 
     /// GEMM FLOPs of a training step per sample: per token and layer 2·(3d² + d² + 2df) for the
-    /// projections and 2·2·T·d for the attention products, forward; backward twice that; plus the fc.
-    public var trainingFLOPsPerSample: Double {
+    /// projections and 2·2·T·d for the attention products, forward; backward twice that; plus the fc to
+    /// the vocabulary (2·d·V per token, three times).
+    public func trainingFLOPsPerSample(vocabulary: Int) -> Double {
         let d = Double(dModel), f = Double(feedForward), t = Double(context)
         let perToken = 2 * (4 * d * d + 2 * d * f) + 4 * t * d
-        return 3 * t * (Double(layers) * perToken + 2 * d * 50)
+        return 3 * t * (Double(layers) * perToken + 2 * d * Double(vocabulary))
     }
 }
