@@ -17,8 +17,10 @@ public struct ConfigFile {
     /// The largest config file read (a real one is a few hundred bytes).
     static let maximumBytes = 1 << 20
 
-    enum Value { case scalar(String), list([String]) }
+    enum Value: Equatable { case scalar(String), list([String]) }
     let path: String
+    /// How messages name where a value came from: "--config FILE", or "sweep file FILE line N".
+    let source: String
     let values: [String: Value]
 
     init(path: String) throws {
@@ -30,49 +32,68 @@ public struct ConfigFile {
 
     public init(data: Data, path: String) throws {
         self.path = path
+        let source = "--config \(path)"  // the closures below name it before self is whole
+        self.source = source
         guard data.count <= ConfigFile.maximumBytes else {
-            throw CriticalityError(.invalidArgument, "--config \(path): \(data.count) bytes is too long for a config file (at most \(ConfigFile.maximumBytes))")
+            throw CriticalityError(.invalidArgument, "\(source): \(data.count) bytes is too long for a config file (at most \(ConfigFile.maximumBytes))")
         }
         guard let text = String(data: data, encoding: .utf8), !text.contains("\0") else {
-            throw CriticalityError(.invalidArgument, "--config \(path): not UTF-8 text")
+            throw CriticalityError(.invalidArgument, "\(source): not UTF-8 text")
         }
         if let problem = ConfigFile.unsupportedSyntax(text) {
-            throw CriticalityError(.invalidArgument, "--config \(path): \(problem); a config is a plain mapping of flag names to values (e.g. `model: mlp5`)")
+            throw CriticalityError(.invalidArgument, "\(source): \(problem); a config is a plain mapping of flag names to values (e.g. `model: mlp5`)")
         }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch {
-            throw CriticalityError(.invalidArgument, "--config \(path): not valid YAML (\(error))")
+            throw CriticalityError(.invalidArgument, "\(source): not valid YAML (\(error))")
         }
         guard case .mapping(let map)? = root else {
-            throw CriticalityError(.invalidArgument, "--config \(path): the top level must be a mapping of flag names to values (e.g. `model: mlp5`)")
+            throw CriticalityError(.invalidArgument, "\(source): the top level must be a mapping of flag names to values (e.g. `model: mlp5`)")
         }
         var out: [String: Value] = [:]
         for (k, v) in map {
             guard case .scalar(let key) = k else {
-                throw CriticalityError(.invalidArgument, "--config \(path): keys must be flag names, found \(k)")
+                throw CriticalityError(.invalidArgument, "\(source): keys must be flag names, found \(k)")
             }
             guard ConfigKey(rawValue: key.string) != nil else {
-                throw CriticalityError(.invalidArgument, "--config \(path): unknown key '\(key.string)'; keys are the long flag names: \(ConfigFile.keys.sorted().joined(separator: ", "))")
+                throw CriticalityError(.invalidArgument, "\(source): unknown key '\(key.string)'; keys are the long flag names: \(ConfigFile.keys.sorted().joined(separator: ", "))")
             }
             guard out[key.string] == nil else {
-                throw CriticalityError(.invalidArgument, "--config \(path): key '\(key.string)' appears twice")
+                throw CriticalityError(.invalidArgument, "\(source): key '\(key.string)' appears twice")
             }
             switch v {
             case .scalar(let s): out[key.string] = .scalar(s.string)
             case .sequence(let seq):
                 out[key.string] = .list(try seq.map { item in
                     guard case .scalar(let s) = item else {
-                        throw CriticalityError(.invalidArgument, "--config \(path): '\(key.string)' must be a flat list of values")
+                        throw CriticalityError(.invalidArgument, "\(source): '\(key.string)' must be a flat list of values")
                     }
                     return s.string
                 })
             default:
-                throw CriticalityError(.invalidArgument, "--config \(path): '\(key.string)' must be a value or a list of values, not a mapping")
+                throw CriticalityError(.invalidArgument, "\(source): '\(key.string)' must be a value or a list of values, not a mapping")
             }
         }
         values = out
-        // every key is typed now, so a bad value is an error even where a flag overrides it
-        for key in out.keys.compactMap(ConfigKey.init(rawValue:)) {
+        try checkTypes()
+    }
+
+    /// Settings that did not come from a file of their own (a sweep's point: its base, variant and axis
+    /// values merged); `source` names where they came from in messages. Every value is typed here.
+    init(values: [String: Value], source: String) throws {
+        path = source
+        self.source = source
+        self.values = values
+        for key in values.keys where ConfigKey(rawValue: key) == nil {
+            throw CriticalityError(.invalidArgument, "\(source): unknown key '\(key)'; keys are the long flag names of `train`: \(ConfigFile.keys.sorted().joined(separator: ", "))")
+        }
+        try checkTypes()
+    }
+
+    /// Every key is typed when the settings are read, so a bad value is an error even where a flag
+    /// overrides it.
+    private func checkTypes() throws {
+        for key in values.keys.compactMap(ConfigKey.init(rawValue:)) {
             switch key.type {
             case .int: _ = try int(key.rawValue)
             case .double: _ = try double(key.rawValue)
@@ -82,7 +103,7 @@ public struct ConfigFile {
             case .string: _ = try string(key.rawValue)
             case .choice(let values):
                 if let v = try string(key.rawValue), !values.contains(v) {
-                    throw CriticalityError(.invalidArgument, "--config \(path): '\(key.rawValue)' must be one of \(values.joined(separator: ", ")), got '\(v)'")
+                    throw CriticalityError(.invalidArgument, "\(source): '\(key.rawValue)' must be one of \(values.joined(separator: ", ")), got '\(v)'")
                 }
             }
         }
@@ -124,10 +145,10 @@ public struct ConfigFile {
     func scalar(_ key: String) throws -> String? {
         guard let v = values[key] else { return nil }
         guard case .scalar(let s) = v else {
-            throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' must be a single value, got a list")
+            throw CriticalityError(.invalidArgument, "\(source): '\(key)' must be a single value, got a list")
         }
         guard !s.isEmpty, s != "~", s.lowercased() != "null" else {
-            throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' has no value; give one or remove the key")
+            throw CriticalityError(.invalidArgument, "\(source): '\(key)' has no value; give one or remove the key")
         }
         return s
     }
@@ -140,7 +161,7 @@ public struct ConfigFile {
     func int(_ key: String) throws -> Int? {
         guard let s = try scalar(key) else { return nil }
         guard let i = DecimalText.int(s) else {
-            throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' must be a whole number, got '\(s)'")
+            throw CriticalityError(.invalidArgument, "\(source): '\(key)' must be a whole number, got '\(s)'")
         }
         return i
     }
@@ -148,7 +169,7 @@ public struct ConfigFile {
     func seed(_ key: String) throws -> UInt64? {
         guard let s = try scalar(key) else { return nil }
         guard s.allSatisfy(\.isASCII), s.allSatisfy(\.isNumber), let v = UInt64(s) else {
-            throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' must be a whole number from 0 to \(UInt64.max), got '\(s)'")
+            throw CriticalityError(.invalidArgument, "\(source): '\(key)' must be a whole number from 0 to \(UInt64.max), got '\(s)'")
         }
         return v
     }
@@ -156,7 +177,7 @@ public struct ConfigFile {
     func double(_ key: String) throws -> Double? {
         guard let s = try scalar(key) else { return nil }
         guard let d = DecimalText.double(s) else {
-            throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' must be a decimal number, got '\(s)'")
+            throw CriticalityError(.invalidArgument, "\(source): '\(key)' must be a decimal number, got '\(s)'")
         }
         return d
     }
@@ -166,7 +187,7 @@ public struct ConfigFile {
         switch s.lowercased() {
         case "true": return true
         case "false": return false
-        default: throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' must be true or false, got '\(s)'")
+        default: throw CriticalityError(.invalidArgument, "\(source): '\(key)' must be true or false, got '\(s)'")
         }
     }
 
@@ -176,7 +197,7 @@ public struct ConfigFile {
         case .list(let items):
             return try items.map {
                 guard let i = DecimalText.int($0) else {
-                    throw CriticalityError(.invalidArgument, "--config \(path): '\(key)' must be a list of whole numbers, got '\($0)'")
+                    throw CriticalityError(.invalidArgument, "\(source): '\(key)' must be a list of whole numbers, got '\($0)'")
                 }
                 return i
             }

@@ -9,7 +9,7 @@ public struct CriticalityCommand: ParsableCommand {
         abstract: "Train neural networks on the CPU and measure the statistical physics of their learning.",
         discussion: "Reproduces 'Heavy-tailed update distributions…' (PNAS 2025). A run directory holds its manifest, metrics, checkpoints and observer outputs as .npy (docs/run-directory.md).",
         version: RunManifest.criticalityVersion,
-        subcommands: [TrainCommand.self, ResumeCommand.self, AnalyzeUpdatesCommand.self, FitCommand.self, AnalyzeCommand.self, ReportCommand.self, PerturbCommand.self, LandscapeCommand.self, StabilityCommand.self, NoiseCommand.self, ReproduceCommand.self, BenchCommand.self]
+        subcommands: [TrainCommand.self, ResumeCommand.self, SweepCommand.self, AnalyzeUpdatesCommand.self, FitCommand.self, AnalyzeCommand.self, ReportCommand.self, PerturbCommand.self, LandscapeCommand.self, StabilityCommand.self, NoiseCommand.self, ReproduceCommand.self, BenchCommand.self]
     )
 
     public init() {}
@@ -33,9 +33,9 @@ func fail(_ error: Error) -> ExitCode {
 
 /// The library names a setting by its key in quotes ('steps', 'data-dir'); on the command line it is a
 /// flag, so each quoted key of a `train` setting becomes `--key` (a config file's own messages, which
-/// start with `--config FILE:`, keep the keys they quote).
+/// start with `--config FILE:`, and a sweep file's, `sweep file FILE`, keep the keys they quote).
 func flagged(_ message: String) -> String {
-    guard !message.hasPrefix("--config ") else { return message }
+    guard !message.hasPrefix("--config "), !message.hasPrefix("sweep file ") else { return message }
     var m = message
     for key in ConfigKey.allCases.map(\.rawValue) + ["input"] where key != "updates" {
         m = m.replacingOccurrences(of: "'\(key)'", with: "--\(key)")

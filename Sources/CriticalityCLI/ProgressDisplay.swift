@@ -1,10 +1,12 @@
 import Criticality
 import Foundation
 
-/// A live progress line on a terminal; a plain line every 10 seconds otherwise (logs, CI).
+/// A live progress line on a terminal; a plain line every 10 seconds otherwise (logs, CI), or every
+/// `CRITICALITY_PROGRESS_SECONDS` (a sweep's jobs, whose last log line the sweep shows).
 final class ProgressDisplay {
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var lastPlain = Date.distantPast
+    private let plainEvery = ProcessInfo.processInfo.environment["CRITICALITY_PROGRESS_SECONDS"].flatMap(Double.init).map { max($0, 0.1) } ?? 10
     private var warnedAboutContention = false
     private let label: String
 
@@ -19,7 +21,7 @@ final class ProgressDisplay {
         let line = self.line(p)
         if isTerminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line + (p.step == p.totalSteps ? "\n" : "")).utf8))
-        } else if Date().timeIntervalSince(lastPlain) >= 10 || p.step == p.totalSteps {
+        } else if Date().timeIntervalSince(lastPlain) >= plainEvery || p.step == p.totalSteps {
             lastPlain = Date()
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }

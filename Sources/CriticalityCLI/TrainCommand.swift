@@ -102,9 +102,9 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// Flags over config file over defaults.
-    func resolve() throws -> (RunConfig, String) {
-        let file = try config.map(ConfigFile.init(path:))
+    /// Flags over `file` over defaults; the run directory if either names one. A sweep's points are
+    /// resolved here too (no flags, the point's settings as `file`), so a sweep means what `train` means.
+    func resolve(file: ConfigFile?) throws -> (RunConfig, String?) {
         /// The flag's value, else the config file's for `key`, else nil.
         func pick<T>(_ flag: T?, _ key: ConfigKey, _ read: (ConfigFile, String) throws -> T?) rethrows -> T? {
             if let flag { return flag }
@@ -205,19 +205,25 @@ struct TrainCommand: ParsableCommand {
             c.kl = s
         }
         try c.validate()
-        guard let outPath = try pick(out, .out, { try $0.string($1) }) else {
-            throw CriticalityError(.invalidArgument, "--out is required: the run directory to create (e.g. --out runs/mlp5-sgd)")
-        }
-        return (c, outPath)
+        return (c, try pick(out, .out, { try $0.string($1) }))
+    }
+
+    /// The transformer's default windows (steps 0–999 and the last 1,000) depend on the run's length,
+    /// known once the data are: applied where neither a flag nor `file` chose windows.
+    func applyTransformerWindows(_ config: inout RunConfig, file: ConfigFile?, data: DatasetPair) throws {
+        guard config.model.isTransformer, windows == nil, try file?.string(ConfigKey.windows.rawValue) == nil else { return }
+        config.updates?.windows = .transformerDefault(totalSteps: try config.train.totalSteps(datasetSize: data.train.count))
     }
 
     func run() throws {
         do {
-            var (config, outPath) = try resolve()
-            let data = try config.train.loadData()
-            if config.model.isTransformer, windows == nil, try self.config.map(ConfigFile.init(path:))?.string(ConfigKey.windows.rawValue) == nil {
-                config.updates?.windows = .transformerDefault(totalSteps: try config.train.totalSteps(datasetSize: data.train.count))
+            let file = try config.map(ConfigFile.init(path:))
+            var (config, out) = try resolve(file: file)
+            guard let outPath = out else {
+                throw CriticalityError(.invalidArgument, "--out is required: the run directory to create (e.g. --out runs/mlp5-sgd)")
             }
+            let data = try config.train.loadData()
+            try applyTransformerWindows(&config, file: file, data: data)
             let lock = try prepareOutput(outPath, force: force)
             try runTraining(config: config, data: data, runPath: outPath, resume: false, lock: lock)
         } catch let e as CriticalityError {

@@ -89,23 +89,29 @@ public enum Figures {
     /// its maximum-likelihood power law (dashed) and α̂ ± s.e. in the legend.
     public static func transformerUpdates(_ runs: [RunData]) -> Figure {
         let transformers = runs.filter(\.isTransformer)
-        let stages = transformers.map(\.windows.count).max() ?? 0
-        let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+        return Figure(id: "figS5-transformer",
+                      caption: "SI Fig. S5 — update magnitudes |Δθ| of the character Transformer (all 409,394 parameters of the authors' model), one colour per run (batch size; the causal text run beside them), one panel per stage, from three decades below the lowest fitted x_min; dashed: maximum-likelihood power law above its KS-chosen x_min.",
+                      panels: stagePanels(transformers.map { ($0.name, $0) }, title: "SI S5"))
+    }
+
+    /// One panel per stage (the k-th window of each run), one colour per labelled run, each with its
+    /// maximum-likelihood power law (dashed, α̂ ± s.e. in the legend); the |Δθ| axis starts three
+    /// decades below the lowest fitted x_min of the stage: below it lies Float32 rounding noise of
+    /// parameters that barely move, twenty decades that would squeeze the tails together.
+    static func stagePanels(_ runs: [(label: String, run: RunData)], title: String) -> [Panel] {
+        let stages = runs.map(\.run.windows.count).max() ?? 0
         var panels: [Panel] = []
         for k in 0..<stages {
-            var p = Panel(title: k == 0 ? "SI S5 — first stage" : "SI S5 — stage \(k + 1)", xLabel: "|Δθ|", yLabel: "probability density",
+            var p = Panel(title: k == 0 ? "\(title) — first stage" : "\(title) — stage \(k + 1)", xLabel: "|Δθ|", yLabel: "probability density",
                           xScale: .log, yScale: .log)
             p.legendAtBottomLeft = true
-            // From three decades below the lowest fitted x_min of the stage: below it lies Float32 rounding
-            // noise of parameters that barely move, twenty decades that would squeeze the tails together.
-            let floor = (transformers.compactMap { k < $0.windows.count ? $0.windows[k].fits(scope: "all")?.update?.xmin : nil }.min() ?? 0) / 1000
-            for (i, run) in transformers.enumerated() where k < run.windows.count {
-                let w = run.windows[k], color = palette[i % palette.count]
+            let floor = (runs.compactMap { k < $0.run.windows.count ? $0.run.windows[k].fits(scope: "all")?.update?.xmin : nil }.min() ?? 0) / 1000
+            for (i, (label, run)) in runs.enumerated() where k < run.windows.count {
+                let w = run.windows[k], color = Figure.palette[i % Figure.palette.count]
                 guard let xAll = w.array(.logBinCenters(.update, scope: "all")), let yAll = w.array(.density(.update, scope: "all")) else { continue }
                 let kept = xAll.indices.filter { xAll[$0] >= floor }
                 let x = kept.map { xAll[$0] }, y = kept.map { yAll[$0] }
-                let label = "\(run.name), steps \(w.range.lowerBound)–\(w.range.upperBound)"
-                p.series.append(Series(x: x, y: y, label: label, color: color, style: .markers(radius: 2.0)))
+                p.series.append(Series(x: x, y: y, label: "\(label), steps \(w.range.lowerBound)–\(w.range.upperBound)", color: color, style: .markers(radius: 2.0)))
                 if let f = w.fits(scope: "all")?.update, let s = w.summary.scopes.first(where: { $0.scope == "all" }), let mx = s.update.maximum {
                     let pos = Double(s.update.count - s.update.zeros) / Double(max(s.update.count, 1))
                     p.series.append(fittedLine(f, maximum: Double(mx), positiveFraction: pos, ccdf: false, color: color,
@@ -114,9 +120,16 @@ public enum Figures {
             }
             panels.append(p)
         }
-        return Figure(id: "figS5-transformer",
-                      caption: "SI Fig. S5 — update magnitudes |Δθ| of the character Transformer (all 409,394 parameters of the authors' model), one colour per run (batch size; the causal text run beside them), one panel per stage, from three decades below the lowest fitted x_min; dashed: maximum-likelihood power law above its KS-chosen x_min.",
-                      panels: panels)
+        return panels
+    }
+
+    /// SI Figs. S2–S7, one panel of a sweep: the conditions' |Δθ| side by side (each condition's first
+    /// seed), one plot per stage, one colour per condition.
+    public static func sweepPanel(_ sweep: SweepData, panel: SweepPanel) -> Figure {
+        let runs = sweep.conditions(of: panel).compactMap { c in sweep.runs(of: c).first.map { (c, $0.run) } }
+        return Figure(id: "sweep-\(sweep.manifest.name)-\(panel.id)",
+                      caption: "SI Fig. \(panel.id) — \(panel.title): |Δθ| of every parameter, one colour per condition (its first seed; the table below has every seed), one plot per stage, from three decades below the lowest fitted x_min; dashed: maximum-likelihood power law above its KS-chosen x_min.",
+                      panels: stagePanels(runs.map { ($0.0, $0.1) }, title: "SI \(panel.id)"))
     }
 
     /// Fig. 2, per layer: one panel per layer of one run.

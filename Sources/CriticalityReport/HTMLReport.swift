@@ -12,7 +12,7 @@ import Foundation
 /// external resources): run configurations, training curves, the figures, the fit tables, and the
 /// claims table with computed verdicts.
 public enum HTMLReport {
-    public static func render(_ runs: [RunData], synthetic: [LandscapeData] = [], title: String = "Criticality report") -> String {
+    public static func render(_ runs: [RunData], synthetic: [LandscapeData] = [], sweeps: [SweepData] = [], title: String = "Criticality report") -> String {
         let updateRuns = runs.filter(\.recordsUpdates)
         var h = """
         <!DOCTYPE html>
@@ -31,29 +31,34 @@ public enum HTMLReport {
         <p class="small">Reproduction of “Heavy-tailed update distributions arise from information-driven self-organization in nonequilibrium learning” (PNAS 2025) with Criticality \(RunManifest.criticalityVersion). Every number below is computed from the run directories listed; verdicts follow the rules stated under the claims table.</p>
 
         """
-        h += "<h2>Claims of the paper beside the measurements</h2>\n" + claimsTable(Claims.evaluate(updateRuns) + Claims.information(runs) + Claims.gradientNoise(runs) + Claims.landscape(runs, synthetic: synthetic))
-        h += "<p class=\"small\">Verdict rules: heavy-tailed = the power law beats the exponential (Vuong test) in every stage; a lognormal, cut-off or stretched-exponential law significantly better than the pure power law (Vuong's sequential test: the models must first be shown to differ, docs/fit-json.md) makes the claim only partly supported; “at the power-law limit” = the alternative's best fit is the power law itself; exponent range checked with ±2 s.e.; stability: |Δα̂| ≤ 0.5 supported, ≤ 1 partly; intervals: |α̂ − paper| ≤ 0.3 supported, ≤ 0.7 partly; least squares: 3–5 supported, 2.5–5.5 partly. Information (Fig. 3): MI rising and β* falling = Spearman's ρ with the step of the right sign at p < 0.05 (both supported, one partly), with MI set beside its shuffle null; β*·MI stable = ρ(p_t, p_t+Δ) > 0 at p < 0.05 and beyond the shuffled-time null, and the t-test of the differences not significant (both supported, one partly); KL locally quadratic = median D_KL/Q in [0.9, 1.1] with quartiles in [0.8, 1.25] (within a factor 2: partly); entropy and MI compete = Spearman ρ < 0 at p < 0.05 (negative: partly); gradient noise Gaussian-like = in a layer at least half the parameters pass D'Agostino–Pearson at 5 % and the pooled standardised noise has |excess kurtosis| < 1 (every layer supported, some partly).</p>\n"
-        h += "<h2>Runs</h2>\n" + runTable(runs)
-        let problems = runs.flatMap { r in r.problems.map { "\(r.name): \($0)" } }
-        if !problems.isEmpty {
-            h += "<p class=\"small\">Not shown: " + problems.map(escape).joined(separator: "; ") + "</p>\n"
+        h += "<h2>Claims of the paper beside the measurements</h2>\n" + claimsTable(Claims.evaluate(updateRuns) + Claims.information(runs) + Claims.gradientNoise(runs) + Claims.landscape(runs, synthetic: synthetic) + Claims.sweeps(sweeps))
+        h += "<p class=\"small\">Verdict rules: heavy-tailed = the power law beats the exponential (Vuong test) in every stage; a lognormal, cut-off or stretched-exponential law significantly better than the pure power law (Vuong's sequential test: the models must first be shown to differ, docs/fit-json.md) makes the claim only partly supported; “at the power-law limit” = the alternative's best fit is the power law itself; exponent range checked with ±2 s.e.; stability: |Δα̂| ≤ 0.5 supported, ≤ 1 partly; intervals: |α̂ − paper| ≤ 0.3 supported, ≤ 0.7 partly; least squares: 3–5 supported, 2.5–5.5 partly. Information (Fig. 3): MI rising and β* falling = Spearman's ρ with the step of the right sign at p < 0.05 (both supported, one partly), with MI set beside its shuffle null; β*·MI stable = ρ(p_t, p_t+Δ) > 0 at p < 0.05 and beyond the shuffled-time null, and the t-test of the differences not significant (both supported, one partly); KL locally quadratic = median D_KL/Q in [0.9, 1.1] with quartiles in [0.8, 1.25] (within a factor 2: partly); entropy and MI compete = Spearman ρ < 0 at p < 0.05 (negative: partly); gradient noise Gaussian-like = in a layer at least half the parameters pass D'Agostino–Pearson at 5 % and the pooled standardised noise has |excess kurtosis| < 1 (every layer supported, some partly)." + (sweeps.isEmpty ? "" : " SI sweeps (one row per panel, every seed of every condition): heavy-tailed in every condition = the exponential rejected in every run and stage (in at least half: partly); cut-off and tail restriction = the ratio Q(99.9 %)/median of the positive |Δθ| lower than the reference condition's in every stage, the seed means apart by more than 2 combined standard errors (lower but not by that, or one seed: partly); more frequent small updates = the share of |Δθ| below the reference's median (same seed and stage) above 0.5 by more than 2 standard errors over seeds. A condition whose seeds' s.d. of α̂ exceeds the s.d. of the panel's condition means is flagged in its table.") + "</p>\n"
+        if !runs.isEmpty {
+            h += "<h2>Runs</h2>\n" + runTable(runs)
+            let problems = runs.flatMap { r in r.problems.map { "\(r.name): \($0)" } }
+            if !problems.isEmpty {
+                h += "<p class=\"small\">Not shown: " + problems.map(escape).joined(separator: "; ") + "</p>\n"
+            }
+            h += "<h2>Figures</h2>\n"
+            var figures = [Figures.trainingLoss(runs), Figures.updateDistribution(updateRuns), Figures.updateDistribution(updateRuns, ccdf: true),
+                           Figures.intervals(updateRuns), Figures.updateEntropy(updateRuns)]
+            if updateRuns.contains(where: \.isTransformer) { figures.append(Figures.transformerUpdates(updateRuns)) }
+            for run in updateRuns where !run.layers.isEmpty { figures.append(Figures.updateDistributionPerLayer(run)) }
+            if runs.contains(where: { $0.information != nil }) {
+                figures += [Figures.informationSeries(runs), Figures.productStability(runs), Figures.entropyAndInformation(runs)]
+            }
+            if runs.contains(where: { $0.kl != nil }) { figures.append(Figures.quadraticKL(runs)) }
+            if runs.contains(where: { $0.noise != nil }) { figures.append(Figures.gradientNoise(runs)) }
+            if runs.contains(where: { $0.landscape != nil }) {
+                figures += [Figures.landscapeSmallDelta(runs), Figures.landscapeLargeDelta(runs), Figures.landscapeScales(runs)]
+            }
+            if !synthetic.isEmpty { figures.append(Figures.syntheticLandscapes(synthetic)) }
+            for f in figures { h += figureHTML(f) }
         }
-        h += "<h2>Figures</h2>\n"
-        var figures = [Figures.trainingLoss(runs), Figures.updateDistribution(updateRuns), Figures.updateDistribution(updateRuns, ccdf: true),
-                       Figures.intervals(updateRuns), Figures.updateEntropy(updateRuns)]
-        if updateRuns.contains(where: \.isTransformer) { figures.append(Figures.transformerUpdates(updateRuns)) }
-        for run in updateRuns where !run.layers.isEmpty { figures.append(Figures.updateDistributionPerLayer(run)) }
-        if runs.contains(where: { $0.information != nil }) {
-            figures += [Figures.informationSeries(runs), Figures.productStability(runs), Figures.entropyAndInformation(runs)]
+        if !updateRuns.isEmpty || runs.contains(where: { $0.landscape != nil }) || !synthetic.isEmpty {
+            h += "<h2>Fits</h2>\n" + fitTables(updateRuns) + landscapeTables(runs, synthetic: synthetic)
         }
-        if runs.contains(where: { $0.kl != nil }) { figures.append(Figures.quadraticKL(runs)) }
-        if runs.contains(where: { $0.noise != nil }) { figures.append(Figures.gradientNoise(runs)) }
-        if runs.contains(where: { $0.landscape != nil }) {
-            figures += [Figures.landscapeSmallDelta(runs), Figures.landscapeLargeDelta(runs), Figures.landscapeScales(runs)]
-        }
-        if !synthetic.isEmpty { figures.append(Figures.syntheticLandscapes(synthetic)) }
-        for f in figures { h += figureHTML(f) }
-        h += "<h2>Fits</h2>\n" + fitTables(updateRuns) + landscapeTables(runs, synthetic: synthetic)
+        for sweep in sweeps { h += sweepSection(sweep) }
         return h + "</body></html>\n"
     }
 
