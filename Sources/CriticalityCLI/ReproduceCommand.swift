@@ -18,6 +18,16 @@ struct ReproduceCommand: ParsableCommand {
     var cifar10: String?
     @Option(help: "Seed of every run.")
     var seed: UInt64 = 1
+    @Option(help: "Folder of the SI sweep files (S2–S7) that quick and paper scale run (quick: their reduced versions). Default: the repository's sweeps/si.")
+    var siSweeps: String?
+    @Flag(help: "Submit the SI sweeps as SLURM job arrays (`criticality sweep --slurm`) instead of running them here; rerun reproduce when they are done to put them in the report.")
+    var slurm = false
+    @Option(help: "With --slurm: an sbatch option for the SI sweeps' jobs (repeatable, e.g. --slurm-option=--partition=cpu).")
+    var slurmOption: [String] = []
+
+    func validate() throws {
+        if !slurm && !slurmOption.isEmpty { throw ValidationError("--slurm-option is an option of --slurm; add --slurm or remove it") }
+    }
 
     func run() throws {
         do {
@@ -28,7 +38,9 @@ struct ReproduceCommand: ParsableCommand {
             if s != .smoke && !Reproduction.textCorpusAvailable {
                 FileHandle.standardError.write(Data("note: Debian's fortunes is not installed (\(TextCorpus.defaultTextPath)); the causal text run of the Transformer is left out. Install it with `apt-get install fortunes` (scripts/install.sh does) and run reproduce again to add it.\n".utf8))
             }
-            let total = 2 * plan.count + plan.filter { $0.noise != nil }.count + 2
+            let sweepFiles = s == .smoke ? [] : try SISweeps.files(in: siSweeps ?? SISweeps.defaultFolder)
+            if slurm { try SlurmSubmission.requireSbatch() }
+            let total = 2 * plan.count + plan.filter { $0.noise != nil }.count + sweepFiles.count + 2
             var stage = 0
             func announce(_ what: String) {
                 stage += 1
@@ -80,16 +92,59 @@ struct ReproduceCommand: ParsableCommand {
                     _ = try RunAnalysis.analyze(run: dir, options: TailFitOptions())
                 }
             }
+            var sweeps: [SweepData] = []
+            for path in sweepFiles {
+                let file = try SweepFile(path: path)
+                let manifest = try file.manifest(reduced: s == .quick)
+                let sweepFolder = folder.sweep(manifest.name)
+                try Sweep.prepare(sweepFolder, manifest: manifest, specText: file.text)
+                if slurm {
+                    announce("SI sweep \(manifest.name): submitting \(manifest.points.count) runs to SLURM")
+                    var submission = SlurmSubmission(folder: sweepFolder, manifest: manifest, reduced: s == .quick)
+                    submission.extraOptions = slurmOption
+                    try submission.submit()
+                } else {
+                    announce("SI sweep \(manifest.name): \(manifest.points.count) runs (\(manifest.conditions.count) conditions × \(manifest.points.count / max(manifest.conditions.count, 1)) seeds)")
+                    let cores = ProcessInfo.processInfo.activeProcessorCount
+                    let outcome = try SweepPool(folder: sweepFolder, manifest: manifest, reduced: s == .quick, jobs: cores, threadsPerJob: 1).run()
+                    if outcome.interrupted {
+                        throw CriticalityError(.interrupted, "interrupted during SI sweep \(manifest.name); its stopped runs kept their checkpoints. Run the same command again to resume")
+                    }
+                    for f in outcome.failed {
+                        FileHandle.standardError.write(Data("warning: SI sweep \(manifest.name): \(f.name) failed twice (\(f.message)); the report leaves it out\n".utf8))
+                    }
+                    try SweepReport.write(sweepFolder)
+                }
+                sweeps.append(try SweepData(folder: sweepFolder))
+            }
             announce("synthetic landscapes (SI S16–S18)")
             try SyntheticLandscapes.run(Reproduction.syntheticLandscapes(scale: s, seed: seed), into: folder.syntheticLandscapes, replace: true)
             announce("report")
             let data = try runs.map { try RunData(path: $0) }
             let synthetic = try LandscapeData(name: "synthetic", folder: folder.syntheticLandscapes).map { [$0] } ?? []
-            try FileOutput.write(HTMLReport.render(data, synthetic: synthetic, title: "Criticality — reproduction (\(s.rawValue) scale)"), to: folder.report)
+            try FileOutput.write(HTMLReport.render(data, synthetic: synthetic, sweeps: sweeps, title: "Criticality — reproduction (\(s.rawValue) scale)"), to: folder.report)
             print(String(format: "%@ written; %ld runs in %@", folder.report, runs.count,
                          ProgressDisplay.duration(Date().timeIntervalSince(start))))
         } catch let e as CriticalityError {
             throw fail(e)
         }
+    }
+}
+
+/// The SI sweep files (SI Figs. S2–S7) that ship in the repository's `sweeps/si/`, one per SI figure.
+enum SISweeps {
+    /// The repository's `sweeps/si`, found from this source file's place (the binary is built in the
+    /// repository); `reproduce --si-sweeps` names another folder.
+    static let defaultFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("sweeps/si").path
+
+    /// The `.yaml` files of `folder`, by name.
+    static func files(in folder: String) throws -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+            throw CriticalityError(.fileNotFound, "--si-sweeps \(folder): no such folder; it holds the SI sweep files (the repository's sweeps/si)")
+        }
+        let files = names.filter { $0.hasSuffix(".yaml") }.sorted().map { folder + "/" + $0 }
+        guard !files.isEmpty else { throw CriticalityError(.fileNotFound, "--si-sweeps \(folder): no .yaml sweep files in it") }
+        return files
     }
 }

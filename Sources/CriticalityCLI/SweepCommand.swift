@@ -42,9 +42,9 @@ struct SweepCommand: ParsableCommand {
         @Option(help: "With --slurm: each task's time limit (sbatch --time, e.g. 2:00:00).")
         var time: String?
         @Option(help: "With --slurm: each task's memory (sbatch --mem, e.g. 4G). Default 4G.")
-        var mem: String = "4G"
+        var mem: String?
         @Option(help: "With --slurm: cores per task; the task trains on that many threads. Default 1.")
-        var cpusPerTask: Int = 1
+        var cpusPerTask: Int?
         @Option(help: "With --slurm: another sbatch option for both jobs, passed as written (repeatable, e.g. --slurm-option=--account=phys).")
         var slurmOption: [String] = []
 
@@ -55,9 +55,10 @@ struct SweepCommand: ParsableCommand {
                 if jobs > cores { throw ValidationError("--jobs \(jobs) would run more threads than this machine's \(cores) cores; give at most \(cores)") }
                 if slurm { throw ValidationError("--jobs is for running here; with --slurm, the scheduler decides how many tasks run at once") }
             }
-            if cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be at least 1; got \(cpusPerTask)") }
+            if let c = cpusPerTask, c < 1 { throw ValidationError("--cpus-per-task must be at least 1; got \(c)") }
             if !slurm {
-                for (flag, given) in [("dry-run", dryRun), ("partition", partition != nil), ("time", time != nil), ("slurm-option", !slurmOption.isEmpty)] where given {
+                for (flag, given) in [("dry-run", dryRun), ("partition", partition != nil), ("time", time != nil), ("mem", mem != nil),
+                                      ("cpus-per-task", cpusPerTask != nil), ("slurm-option", !slurmOption.isEmpty)] where given {
                     throw ValidationError("--\(flag) is an option of --slurm; add --slurm or remove it")
                 }
             }
@@ -70,7 +71,7 @@ struct SweepCommand: ParsableCommand {
                 let folder = SweepFolder(out)
                 if slurm {
                     var s = SlurmSubmission(folder: folder, manifest: manifest, reduced: reduced)
-                    s.partition = partition; s.time = time; s.memory = mem; s.cpusPerTask = cpusPerTask; s.extraOptions = slurmOption
+                    s.partition = partition; s.time = time; s.memory = mem ?? s.memory; s.cpusPerTask = cpusPerTask ?? 1; s.extraOptions = slurmOption
                     if dryRun {
                         print(s.dryRun())
                         return

@@ -111,7 +111,7 @@ extension Claims {
                 let stages = Claims.stages(sweep, panel: panel)
                 let runCount = sweep.conditions(of: panel).map { sweep.runs(of: $0).count }.reduce(0, +)
                 let where_ = "sweep \(sweep.manifest.name): \(stages.count) conditions, \(runCount) runs"
-                let figure = "SI Fig. \(panel.id)"
+                let figure = "SI Fig. \(panel.id): \(panel.title)"
                 let all = stages.flatMap { $0 }
                 switch panel.claim {
                 case .heavyTailed:
@@ -123,7 +123,7 @@ extension Claims {
                             + (flagged.isEmpty ? "" : "; seeds disagree more than the conditions in \(flagged.joined(separator: ", "))")
                     let verdict = flags.isEmpty ? "inconclusive" : flags.allSatisfy { $0 } ? "supported"
                         : Double(flags.filter { $0 }.count) >= Double(flags.count) / 2 ? "partly supported: not heavy-tailed in some runs" : "not supported"
-                    out.append(Claim(claim: "Updates are heavy-tailed in every condition: \(panel.title)", figure: figure,
+                    out.append(Claim(claim: "Updates are heavy-tailed in every condition", figure: figure,
                                      paperValue: "heavy-tailed throughout", run: where_, measured: measured,
                                      comparison: "power law against exponential (Vuong) per run and stage", verdict: verdict))
                 case .cutoff, .restrictsTail:
@@ -136,8 +136,7 @@ extension Claims {
                             parts.append("\(s.condition) \(meanSD(v, digits: 1)) vs \(ref) \(meanSD(r, digits: 1)) (\(s.stage))")
                         }
                     }
-                    let claim = panel.claim == .cutoff ? "Adam-type optimisers cut off large updates: \(panel.title)"
-                        : "Learning rate and saturation restrict the tail: \(panel.title)"
+                    let claim = panel.claim == .cutoff ? "Adam-type optimisers cut off large updates" : "Learning rate and saturation restrict the tail"
                     out.append(Claim(claim: claim, figure: figure, paperValue: panel.claim == .cutoff ? "an algorithmic cutoff of the step size" : "a restricted gradient range",
                                      run: where_, measured: parts.isEmpty ? "no histograms" : "Q(99.9 %)/median of |Δθ| > 0, mean ± s.d. over seeds: " + parts.joined(separator: "; "),
                                      comparison: "each condition against \(ref), seed means beyond 2 combined s.e.", verdict: combine(verdicts)))
@@ -151,7 +150,7 @@ extension Claims {
                             parts.append("\(s.condition) \(meanSD(v, digits: 3)) (\(s.stage))")
                         }
                     }
-                    out.append(Claim(claim: "Linear networks have more frequent small updates: \(panel.title)", figure: figure,
+                    out.append(Claim(claim: "Linear networks have more frequent small updates", figure: figure,
                                      paperValue: "more frequent small updates", run: where_,
                                      measured: parts.isEmpty ? "no histograms" : "share of |Δθ| below \(ref)'s median (same seed and stage; \(ref) itself: 0.5): " + parts.joined(separator: "; "),
                                      comparison: "share against 0.5 beyond 2 s.e. over seeds", verdict: combine(verdicts)))

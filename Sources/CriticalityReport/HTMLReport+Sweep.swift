@@ -16,7 +16,7 @@ extension HTMLReport {
         for panel in m.panels {
             h += "<h3>SI \(escape(panel.id)) — \(escape(panel.title))</h3>\n"
             h += figureHTML(Figures.sweepPanel(sweep, panel: panel))
-            h += panelTable(Claims.stages(sweep, panel: panel), reference: panel.reference)
+            h += panelTable(Claims.stages(sweep, panel: panel), reference: panel.claim == .smallUpdates ? panel.reference : nil)
         }
         h += "<details><summary>The sweep's \(sweep.runs.count) runs</summary>\n" + runTable(sweep.orderedRuns) + "</details>\n"
         return h

@@ -132,6 +132,8 @@ public struct ReproductionFolder: Hashable, Sendable {
     public func run(_ name: String) -> RunDirectory { RunDirectory(path + "/runs/" + name) }
     /// `report.html`.
     public var report: String { path + "/report.html" }
+    /// `si/NAME/`: the sweep folder of SI sweep `name` (SI Figs. S2–S7).
+    public func sweep(_ name: String) -> SweepFolder { SweepFolder(path + "/si/" + name) }
     /// `landscape-synthetic/`: the synthetic landscapes (SI S16–S18).
     public var syntheticLandscapes: LandscapeFolder { LandscapeFolder(path + "/landscape-synthetic") }
 }

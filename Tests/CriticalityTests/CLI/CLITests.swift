@@ -9,15 +9,15 @@ import XCTest
 /// CRITICALITY_UPDATE_GOLDEN=1 after a deliberate change, and review the diff), the exit codes of a
 /// bad flag, a bad file and Ctrl-C, and the config file's keys against `train`'s flags.
 final class CLITests: XCTestCase {
-    static let commands = ["", "train", "resume", "analyze-updates", "fit", "analyze", "perturb", "landscape", "stability", "noise", "report", "reproduce", "bench"]
+    static let commands = ["", "train", "resume", "sweep", "sweep start", "sweep run", "sweep status", "analyze-updates", "fit", "analyze", "perturb", "landscape", "stability", "noise", "report", "reproduce", "bench"]
     let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
 
     func testEveryHelpMatchesItsGolden() throws {
         let update = ProcessInfo.processInfo.environment["CRITICALITY_UPDATE_GOLDEN"] == "1"
         for c in CLITests.commands {
-            let r = try runCLI((c.isEmpty ? [] : [c]) + ["--help"], environment: ["COLUMNS": "100"])
+            let r = try runCLI(c.split(separator: " ").map(String.init) + ["--help"], environment: ["COLUMNS": "100"])
             XCTAssertEqual(r.status, 0, "\(c) --help: \(r.err)")
-            let file = golden.appendingPathComponent("help-\(c.isEmpty ? "criticality" : c).txt")
+            let file = golden.appendingPathComponent("help-\(c.isEmpty ? "criticality" : c.replacingOccurrences(of: " ", with: "-")).txt")
             if update { try r.out.write(to: file, atomically: true, encoding: .utf8); continue }
             let expected = try String(contentsOf: file, encoding: .utf8)
             XCTAssertEqual(r.out, expected, "`criticality \(c) --help` changed; if on purpose, regenerate the golden files (CRITICALITY_UPDATE_GOLDEN=1)")
