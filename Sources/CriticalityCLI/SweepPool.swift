@@ -151,7 +151,11 @@ final class SweepPool {
 
     private func draw(_ running: [Job], finished: Int, pending: Int) {
         let lines = ["sweep \(manifest.name): \(finished)/\(manifest.points.count) done, \(running.count) running, \(pending) waiting"]
-            + running.map { "  \($0.point.name)\($0.attempt > 1 ? " (retry)" : ""): \(lastLine($0.point))" }
+            + running.map { job -> String in
+                let line = lastLine(job.point), name = job.point.name
+                // the job's progress line starts with the run's name already
+                return "  " + (line.hasPrefix(name) ? line : "\(name): \(line)") + (job.attempt > 1 ? " (retry)" : "")
+            }
         if isTerminal {
             clear()
             let columns = Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 160
