@@ -42,3 +42,9 @@ func flagged(_ message: String) -> String {
     }
     return m
 }
+
+/// This process's command line as the user would type it ("criticality report runs/a --out r.html"),
+/// for the provenance of what it writes.
+func invocation() -> String {
+    (["criticality"] + CommandLine.arguments.dropFirst()).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+}

@@ -125,7 +125,8 @@ extension Claims {
                         : Double(flags.filter { $0 }.count) >= Double(flags.count) / 2 ? "partly supported: not heavy-tailed in some runs" : "not supported"
                     out.append(Claim(claim: "Updates are heavy-tailed in every condition", figure: figure,
                                      paperValue: "heavy-tailed throughout", run: where_, measured: measured,
-                                     comparison: "power law against exponential (Vuong) per run and stage", verdict: verdict))
+                                     comparison: "power law against exponential (Vuong) per run and stage", verdict: verdict,
+                                     values: alphas, valueLabel: "α̂", valueUnit: "fits"))
                 case .cutoff, .restrictsTail:
                     guard let ref = panel.reference, let refStages = stages.first(where: { $0.first?.condition == ref }) else { continue }
                     var parts: [String] = [], verdicts: [String] = []

@@ -32,6 +32,12 @@ public struct Claim: Sendable {
     public var measured: String
     public var comparison: String
     public var verdict: String
+    /// The numbers `measured` quotes (α̂ per stage, …), for the summary's range across runs; empty when
+    /// the claim has none that summarise that way.
+    public var values: [Double] = []
+    /// What `values` are ("α̂", "|Δα̂|"), and what one value is per ("stages").
+    public var valueLabel: String = ""
+    public var valueUnit: String = ""
 }
 
 public enum Claims {
@@ -82,7 +88,8 @@ public enum Claims {
                 else if inRange { verdict = "supported" }
                 else { verdict = "partly supported: heavy-tailed, exponent outside 3–5" }
                 out.append(Claim(claim: claim1, figure: figure1,
-                                 paperValue: "α ≈ 3–5", run: run.name, measured: stageText, comparison: comparison, verdict: verdict))
+                                 paperValue: "α ≈ 3–5", run: run.name, measured: stageText, comparison: comparison, verdict: verdict,
+                                 values: stages.map(\.1.alpha), valueLabel: "α̂", valueUnit: "stages"))
             }
             // Claim 2
             if stages.count >= 2 {
@@ -91,7 +98,8 @@ public enum Claims {
                 let z = d / (a.alphaStderr * a.alphaStderr + b.alphaStderr * b.alphaStderr).squareRoot()
                 out.append(Claim(claim: "The tail exponent is stable between stages", figure: "Fig. 2, Fig. 3E",
                                  paperValue: "stable", run: run.name, measured: "|Δα̂| = \(f2(d)) (\(f2(z)) combined s.e.)",
-                                 comparison: "—", verdict: d <= 0.5 ? "supported" : d <= 1 ? "partly supported" : "not supported"))
+                                 comparison: "—", verdict: d <= 0.5 ? "supported" : d <= 1 ? "partly supported" : "not supported",
+                                 values: [d], valueLabel: "|Δα̂|", valueUnit: "runs"))
             } else {
                 out.append(Claim(claim: "The tail exponent is stable between stages", figure: "Fig. 2, Fig. 3E", paperValue: "stable",
                                  run: run.name, measured: "fewer than two fitted stages", comparison: "—", verdict: "inconclusive"))
@@ -121,7 +129,8 @@ public enum Claims {
                 let verdict = reasons.isEmpty ? level : "\(level): " + reasons.joined(separator: "; ")
                 out.append(Claim(claim: "Intervals between large updates follow a power law", figure: "Fig. 5",
                                  paperValue: "≈ \(target) (\(run.isConvolutional ? "CNN" : "MLP"))", run: run.name, measured: text,
-                                 comparison: comparison.isEmpty ? "discrete MLE, KS-chosen x_min" : comparison, verdict: verdict))
+                                 comparison: comparison.isEmpty ? "discrete MLE, KS-chosen x_min" : comparison, verdict: verdict,
+                                 values: intervalFits.map(\.1.fit.alpha), valueLabel: "α̂", valueUnit: "fits"))
             }
             // Claim 4
             let ls = stages.compactMap { $0.1.leastSquares?.exponent }
@@ -130,7 +139,8 @@ public enum Claims {
                 out.append(Claim(claim: "The paper's least-squares fit (linear 100-bin histogram, points 1:−20) gives exponents 3–5",
                                  figure: "Fig. 2 (method)", paperValue: "3–5", run: run.name,
                                  measured: ls.map(f2).joined(separator: ", "), comparison: "least squares on log–log histogram points",
-                                 verdict: inside ? "supported" : near ? "partly supported" : "not supported"))
+                                 verdict: inside ? "supported" : near ? "partly supported" : "not supported",
+                                 values: ls, valueLabel: "exponent", valueUnit: "stages"))
             }
         }
         return out

@@ -73,7 +73,6 @@ extension Figures {
             guard let k = run.kl, !k.records.isEmpty else { continue }
             let pts = k.records.filter { $0.kl > 0 && $0.quadratic > 0 }
             var p = Panel(title: "KL vs ½ΔθᵀFΔθ — \(run.name)", xLabel: "½ ΔθᵀFΔθ", yLabel: "D_KL(p_θ ‖ p_θ+Δθ)", xScale: .log, yScale: .log)
-            p.legendAtBottomLeft = false
             p.series.append(Series(x: pts.map(\.quadratic), y: pts.map(\.kl), label: String(format: "every %d steps; median ratio %.3f", k.settings.every, k.medianRatio ?? .nan),
                                    color: "#1f77b4", style: .markers(radius: 2.6)))
             if let lo = (pts.map(\.quadratic) + pts.map(\.kl)).min(), let hi = (pts.map(\.quadratic) + pts.map(\.kl)).max() {

@@ -60,7 +60,6 @@ extension Figures {
                 for delta in Set(source.responses.map(\.delta)).sorted() where delta >= 0.1 {
                     var p = Panel(title: "δ = \(LandscapeFolder.deltaText(delta)) — \(run.name), \(source.source)", xLabel: "|ΔL| (nats)",
                                   yLabel: "probability density", xScale: .log, yScale: .log)
-                    p.legendAtBottomLeft = true
                     for r in source.responses where r.delta == delta {
                         guard let v = l.values(r) else { continue }
                         let color = signColors[r.sign] ?? "#333"
@@ -102,7 +101,6 @@ extension Figures {
             guard let l = run.landscape, let source = l.trainSources.last else { continue }
             var p = Panel(title: "CCDF of |ΔL| — \(run.name), \(source.source)", xLabel: "|ΔL| (nats)", yLabel: "P(|ΔL| ≥ x)",
                           xScale: .log, yScale: .log)
-            p.legendAtBottomLeft = true
             let deltas = Set(source.responses.map(\.delta)).sorted()
             for r in source.responses {
                 guard let v = l.values(r) else { continue }
@@ -123,7 +121,6 @@ extension Figures {
         for l in landscapes {
             for source in l.summary.sources {
                 var p = Panel(title: "c ~ \(source.source) — \(l.name)", xLabel: "|Δf|", yLabel: "probability density", xScale: .log, yScale: .log)
-                p.legendAtBottomLeft = true
                 let deltas = Set(source.responses.map(\.delta)).sorted()
                 for r in source.responses where r.sign == .plus {
                     guard let v = l.values(r) else { continue }

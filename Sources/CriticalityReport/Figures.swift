@@ -62,12 +62,16 @@ public enum Figures {
         let panels = runs.map { run -> Panel in
             var p = Panel(title: "\(ccdf ? "CCDF" : "P(|Δθ|)") — \(run.name), \(scope)", xLabel: "|Δθ|",
                           yLabel: ccdf ? "P(|Δθ| ≥ x)" : "probability density", xScale: .log, yScale: .log)
-            p.legendAtBottomLeft = true
+            // The density from three decades below the lowest fitted x_min (below it lie twenty decades of
+            // Float32 rounding noise); the CCDF keeps the full range.
+            let floor = ccdf ? 0 : (run.windows.compactMap { $0.fits(scope: scope)?.update?.xmin }.min() ?? 0) / 1000
             for (i, w) in run.windows.enumerated() {
                 let color = windowColors[i % windowColors.count]
                 guard let x = w.array(ccdf ? .logBinEdges(.update, scope: scope) : .logBinCenters(.update, scope: scope)),
-                      let y = w.array(ccdf ? .ccdf(.update, scope: scope) : .density(.update, scope: scope)) else { continue }
-                let xs = ccdf ? Array(x.dropLast()) : x
+                      let yAll = w.array(ccdf ? .ccdf(.update, scope: scope) : .density(.update, scope: scope)) else { continue }
+                let xAll = ccdf ? Array(x.dropLast()) : x
+                let kept = xAll.indices.filter { xAll[$0] >= floor && $0 < yAll.count }
+                let xs = kept.map { xAll[$0] }, y = kept.map { yAll[$0] }
                 p.series.append(Series(x: xs, y: y, label: "steps \(w.range.lowerBound)–\(w.range.upperBound)", color: color, style: .markers(radius: 2.2)))
                 if let f = w.fits(scope: scope)?.update, let s = w.summary.scopes.first(where: { $0.scope == scope }),
                    let mx = s.update.maximum {
@@ -80,7 +84,7 @@ public enum Figures {
         }
         return Figure(id: ccdf ? "figS1-\(scope)" : "fig2-\(scope)",
                       caption: ccdf ? "SI Fig. S1 — complementary CDF of |Δθ| (\(scope)), dashed: fitted power law."
-                          : "Fig. 2 — distribution of update magnitudes |Δθ| (\(scope)) in each training stage; dashed: maximum-likelihood power law above its KS-chosen x_min.",
+                          : "Fig. 2 — distribution of update magnitudes |Δθ| (\(scope)) in each training stage, from three decades below the lowest fitted x_min (the full range is in the CCDF, SI Fig. S1); dashed: maximum-likelihood power law above its KS-chosen x_min.",
                       panels: panels)
     }
 
@@ -104,7 +108,6 @@ public enum Figures {
         for k in 0..<stages {
             var p = Panel(title: k == 0 ? "\(title) — first stage" : "\(title) — stage \(k + 1)", xLabel: "|Δθ|", yLabel: "probability density",
                           xScale: .log, yScale: .log)
-            p.legendAtBottomLeft = true
             let floor = (runs.compactMap { k < $0.run.windows.count ? $0.run.windows[k].fits(scope: "all")?.update?.xmin : nil }.min() ?? 0) / 1000
             for (i, (label, run)) in runs.enumerated() where k < run.windows.count {
                 let w = run.windows[k], color = Figure.palette[i % Figure.palette.count]
@@ -165,7 +168,6 @@ public enum Figures {
             guard let w = run.windows.last else { panels.append(Panel(title: "Intervals — \(run.name)", xLabel: "τ (steps)", yLabel: "P(τ)")); continue }
             var p = Panel(title: "Intervals — \(run.name), steps \(w.range.lowerBound)–\(w.range.upperBound)", xLabel: "interval τ (steps)",
                           yLabel: "P(τ)", xScale: .log, yScale: .log)
-            p.legendAtBottomLeft = true
             for (i, t) in w.summary.timing.enumerated() {
                 guard let counts = w.array(.intervalCounts(quantile: t.q, scope: scope)) else { continue }
                 let total = counts.reduce(0, +)

@@ -16,9 +16,9 @@ extension HTMLReport {
         for panel in m.panels {
             h += "<h3>SI \(escape(panel.id)) — \(escape(panel.title))</h3>\n"
             h += figureHTML(Figures.sweepPanel(sweep, panel: panel))
-            h += panelTable(Claims.stages(sweep, panel: panel), reference: panel.claim == .smallUpdates ? panel.reference : nil)
+            h += "<div class=\"wide\">" + panelTable(Claims.stages(sweep, panel: panel), reference: panel.claim == .smallUpdates ? panel.reference : nil) + "</div>\n"
         }
-        h += "<details><summary>The sweep's \(sweep.runs.count) runs</summary>\n" + runTable(sweep.orderedRuns) + "</details>\n"
+        h += "<details><summary>The sweep's \(sweep.runs.count) runs</summary>\n" + "<div class=\"wide\">" + runTable(sweep.orderedRuns) + "</div></details>\n"
         return h
     }
 

@@ -14,6 +14,9 @@ struct PanelRenderer {
     /// Unique within the document (several figures are inlined into one HTML page).
     let clipID: String
     let left = 62.0, right = 18.0, top = 30.0, bottom = 46.0
+    /// Markers of a series closer than this (in both directions, pixels) to the last one drawn are
+    /// skipped: the report's size stays bounded by what a screen can show, not by the data.
+    static let markerSpacing = 1.5
 
     func render() -> String {
         var out = svgText(panel.title, x: width / 2, y: 18, size: 13, extra: " font-weight=\"bold\"")
@@ -69,7 +72,11 @@ struct PanelRenderer {
             }.map { (x.pixel($0.0), ya.pixel($0.1)) }
             switch s.style {
             case .markers(let r):
+                // A marker within `markerSpacing` pixels of the last one drawn adds nothing a screen shows.
+                var last: (Double, Double)? = nil
                 for (px, py) in pts {
+                    if let l = last, abs(px - l.0) < PanelRenderer.markerSpacing, abs(py - l.1) < PanelRenderer.markerSpacing { continue }
+                    last = (px, py)
                     out += "<circle cx=\"\(fmt(px))\" cy=\"\(fmt(py))\" r=\"\(fmt(r))\" fill=\"\(s.color)\" fill-opacity=\"0.75\" stroke=\"#222\" stroke-width=\"0.5\"/>\n"
                 }
             case .line(let w), .dashed(let w):
@@ -81,18 +88,39 @@ struct PanelRenderer {
             }
         }
         out += "</g>\n"
-        // legend
+        return out + legend(at: height)
+    }
+
+    /// Legend entries laid out below the plot (never on the data), in as many columns as the panel's
+    /// width holds: (column, row) of each labelled series, and the number of rows.
+    static func legendLayout(_ panel: Panel, width: Double) -> (columns: Int, rows: Int) {
+        let labels = panel.series.compactMap(\.label)
+        guard !labels.isEmpty else { return (1, 0) }
+        let entry = 30 + 5.6 * Double(labels.map(\.count).max() ?? 0)
+        let columns = max(1, min(labels.count, Int((width - 24) / entry)))
+        return (columns, (labels.count + columns - 1) / columns)
+    }
+
+    /// The height the legend adds below a panel of this width.
+    static func legendHeight(_ panel: Panel, width: Double) -> Double {
+        let rows = legendLayout(panel, width: width).rows
+        return rows == 0 ? 0 : 14 * Double(rows) + 8
+    }
+
+    /// The legend, below the plot box of height `top`.
+    func legend(at y0: Double) -> String {
         let labelled = panel.series.filter { $0.label != nil }
-        var ly = panel.legendAtBottomLeft ? height - bottom - 8 - 14 * Double(labelled.count - 1) : top + 16
-        for s in labelled {
-            let lx = panel.legendAtBottomLeft ? left + 170 : plotRight - 8
+        let (columns, _) = PanelRenderer.legendLayout(panel, width: width)
+        let columnWidth = (width - 24) / Double(columns)
+        var out = ""
+        for (i, s) in labelled.enumerated() {
+            let lx = 12 + Double(i % columns) * columnWidth, ly = y0 + 12 + 14 * Double(i / columns)
             switch s.style {
-            case .markers: out += "<circle cx=\"\(fmt(lx - 150))\" cy=\"\(fmt(ly - 4))\" r=\"3.5\" fill=\"\(s.color)\" stroke=\"#222\" stroke-width=\"0.5\"/>\n"
-            case .line: out += "<line x1=\"\(fmt(lx - 158))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(lx - 142))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(s.color)\" stroke-width=\"2\"/>\n"
-            case .dashed: out += "<line x1=\"\(fmt(lx - 158))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(lx - 142))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(s.color)\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>\n"
+            case .markers: out += "<circle cx=\"\(fmt(lx + 8))\" cy=\"\(fmt(ly - 4))\" r=\"3.5\" fill=\"\(s.color)\" stroke=\"#222\" stroke-width=\"0.5\"/>\n"
+            case .line: out += "<line x1=\"\(fmt(lx))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(lx + 16))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(s.color)\" stroke-width=\"2\"/>\n"
+            case .dashed: out += "<line x1=\"\(fmt(lx))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(lx + 16))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(s.color)\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>\n"
             }
-            out += svgText(s.label!, x: lx - 136, y: ly, anchor: "start", size: 10)
-            ly += 14
+            out += svgText(s.label!, x: lx + 22, y: ly, anchor: "start", size: 10)
         }
         return out
     }

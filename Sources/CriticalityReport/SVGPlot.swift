@@ -46,8 +46,6 @@ public struct Panel: Sendable {
     public var series: [Series] = []
     /// Shaded x-ranges with a label each (training windows).
     public var shaded: [(from: Double, to: Double, label: String, color: String)] = []
-    /// Where the legend goes (bottom-left suits decreasing log–log data).
-    public var legendAtBottomLeft = false
     /// Text shown instead of axes when there is nothing to plot.
     public var emptyMessage = "no data to plot"
 
@@ -68,16 +66,30 @@ public struct Figure: Sendable {
 
     public static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 
-    /// The SVG document (standalone, UTF-8).
+    /// The height of panel `i` with its legend below it.
+    func height(of i: Int) -> Double { panelHeight + PanelRenderer.legendHeight(panels[i], width: panelWidth) }
+
+    /// The SVG document (standalone, UTF-8): the panels side by side.
     public func svg() -> String {
         let width = panelWidth * Double(max(panels.count, 1))
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(panelHeight))\" viewBox=\"0 0 \(fmt(width)) \(fmt(panelHeight))\" font-family=\"Helvetica, Arial, sans-serif\" data-figure=\"\(escape(id))\">\n"
+        let height = panels.indices.map(height(of:)).max() ?? panelHeight
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" font-family=\"Helvetica, Arial, sans-serif\" data-figure=\"\(escape(id))\">\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         for (i, p) in panels.enumerated() {
             out += "<g transform=\"translate(\(fmt(Double(i) * panelWidth)),0)\">\n"
             out += PanelRenderer(panel: p, width: panelWidth, height: panelHeight, clipID: "clip-\(escape(id))-\(i)").render()
             out += "</g>\n"
         }
+        return out + "</svg>\n"
+    }
+
+    /// Panel `i` as an SVG of its own, scaled to its container (the report's grid wraps panels to the
+    /// page width; `max-width` keeps them at their drawn size on wide screens).
+    public func panelSVG(_ i: Int) -> String {
+        let h = height(of: i)
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(fmt(panelWidth)) \(fmt(h))\" style=\"width:100%;max-width:\(fmt(panelWidth))px;height:auto\" font-family=\"Helvetica, Arial, sans-serif\" data-figure=\"\(escape(id))\" data-panel=\"\(i)\">\n"
+        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        out += PanelRenderer(panel: panels[i], width: panelWidth, height: panelHeight, clipID: "clip-\(escape(id))-\(i)").render()
         return out + "</svg>\n"
     }
 }
