@@ -99,7 +99,7 @@ public enum Claims {
                 out.append(Claim(claim: "The tail exponent is stable between stages", figure: "Fig. 2, Fig. 3E",
                                  paperValue: "stable", run: run.name, measured: "|Δα̂| = \(f2(d)) (\(f2(z)) combined s.e.)",
                                  comparison: "—", verdict: d <= 0.5 ? "supported" : d <= 1 ? "partly supported" : "not supported",
-                                 values: [d], valueLabel: "|Δα̂|", valueUnit: "runs"))
+                                 values: [d], valueLabel: "|Δα̂|", valueUnit: "pairs of stages"))
             } else {
                 out.append(Claim(claim: "The tail exponent is stable between stages", figure: "Fig. 2, Fig. 3E", paperValue: "stable",
                                  run: run.name, measured: "fewer than two fitted stages", comparison: "—", verdict: "inconclusive"))

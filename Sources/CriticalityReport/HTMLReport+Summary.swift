@@ -61,11 +61,11 @@ extension HTMLReport {
         }
         if g.claim.hasPrefix("Intervals") { return "`criticality analyze RUN`: discrete power-law maximum likelihood (Hurwitz ζ) with KS-chosen x_min on the intervals between updates above the window's exact top-q threshold; Vuong tests against discrete alternatives." }
         if g.claim.contains("least-squares") { return "`criticality analyze RUN`: the authors' least-squares line on the linear 100-bin histogram, points 1:−20 (reproduced, not recommended)." }
+        if figure.contains("Fig. 3D") || figure.contains("Fig. 3B") || figure.contains("S8") || figure.contains("S10") || figure.contains("S9") || figure.contains("S12") || g.claim.contains("entropy") {
+            return "`criticality train` (the information and KL observers) and `criticality stability`: plug-in MI with shuffle nulls, β* from leading principal components; Spearman's ρ."
+        }
         if g.claim.hasPrefix("Update") || g.claim.hasPrefix("The tail exponent") {
             return "`criticality analyze RUN`: continuous power-law maximum likelihood with KS-chosen x_min (Clauset, Shalizi & Newman 2009) on every recorded |Δθ|; Vuong likelihood-ratio tests against exponential, lognormal, truncated power law and stretched exponential."
-        }
-        if figure.contains("Fig. 3") || figure.contains("S8") || figure.contains("S9") || figure.contains("S12") {
-            return "`criticality train` (the information and KL observers) and `criticality stability`: plug-in MI with shuffle nulls, β* from leading principal components; Spearman's ρ."
         }
         if figure.contains("S13") { return "`criticality noise RUN`: mini-batch gradients at the final θ; D'Agostino–Pearson per parameter." }
         if figure.contains("Fig. 4") || figure.contains("S14") || figure.contains("S16") || figure.contains("S17") || figure.contains("S18") {

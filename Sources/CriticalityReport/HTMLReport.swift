@@ -48,7 +48,7 @@ public enum HTMLReport {
         .supported { background: #e3f4e3; } .partly { background: #fff4d6; } .not { background: #fbe3e3; } .inconclusive { background: #eee; }
         .small { font-size: 12px; color: #555; }
         .banner { background: #fff4d6; border: 1px solid #d9b44a; padding: 8px 12px; margin: 12px 0; font-size: 13px; }
-        .toc ul { margin: 2px 0; } .provenance th { width: 110px; }
+        .toc ul { margin: 2px 0; } .toc > ul { columns: 2 360px; } .toc li { break-inside: avoid; } .provenance th { width: 110px; }
         details { margin: 4px 0; } summary { cursor: pointer; }
         </style></head><body>
         <h1>\(escape(title))</h1>

@@ -73,12 +73,15 @@ struct PanelRenderer {
             switch s.style {
             case .markers(let r):
                 // A marker within `markerSpacing` pixels of the last one drawn adds nothing a screen shows.
+                // The series' style is set once on a group, each marker carries its position only.
+                out += "<g fill=\"\(s.color)\" fill-opacity=\"0.75\" stroke=\"#222\" stroke-width=\"0.5\">\n"
                 var last: (Double, Double)? = nil
                 for (px, py) in pts {
                     if let l = last, abs(px - l.0) < PanelRenderer.markerSpacing, abs(py - l.1) < PanelRenderer.markerSpacing { continue }
                     last = (px, py)
-                    out += "<circle cx=\"\(fmt(px))\" cy=\"\(fmt(py))\" r=\"\(fmt(r))\" fill=\"\(s.color)\" fill-opacity=\"0.75\" stroke=\"#222\" stroke-width=\"0.5\"/>\n"
+                    out += "<circle cx=\"\(fmt(px))\" cy=\"\(fmt(py))\" r=\"\(fmt(r))\"/>\n"
                 }
+                out += "</g>\n"
             case .line(let w), .dashed(let w):
                 guard pts.count >= 2 else { continue }
                 let d = pts.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(fmt($0.element.0)) \(fmt($0.element.1))" }.joined(separator: " ")
@@ -97,7 +100,8 @@ struct PanelRenderer {
         let labels = panel.series.compactMap(\.label)
         guard !labels.isEmpty else { return (1, 0) }
         let entry = 30 + 5.6 * Double(labels.map(\.count).max() ?? 0)
-        let columns = max(1, min(labels.count, Int((width - 24) / entry)))
+        // at most two: a run's markers and its fitted line sit side by side on one row
+        let columns = max(1, min(2, labels.count, Int((width - 24) / entry)))
         return (columns, (labels.count + columns - 1) / columns)
     }
 
