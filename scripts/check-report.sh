@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders a report in a real browser (headless Chromium, Debian package `chromium`) at four window
 # widths (1024, 1280, 1400, 1920 px) and checks at each: every figure and every claims row is in the
-# page, no figure extends past the viewport (the panels wrap), and the screenshot is not blank.
+# page, no figure extends past the viewport (the panels wrap), and the screenshot is not blank; and that
+# every figure's data link names a file that exists.
 # Usage: scripts/check-report.sh REPORT.html [OUT.png]   (OUT.png: the 1400-px screenshot)
 set -euo pipefail
 report=$(realpath "$1")
@@ -28,6 +29,15 @@ window.addEventListener('load', () => {
 });
 </script>"""
 open(sys.argv[2], 'w').write(html.replace('</body>', js + '</body>'))
+PY
+# every figure's data link names a file that is there, relative to the report
+python3 - "$report" <<'PY'
+import html, os, re, sys
+report = sys.argv[1]
+links = [html.unescape(l) for l in re.findall(r'<a href="([^"#:]+\.(?:npy|csv))"', open(report).read())]
+missing = [l for l in links if not os.path.exists(os.path.join(os.path.dirname(report), l))]
+assert not missing, f"data links to missing files: {missing[:5]}"
+print(f"report OK: {len(links)} data links, every file there")
 PY
 for width in 1024 1280 1400 1920; do
   timeout 180 chromium "${flags[@]}" --window-size=$width,1200 --virtual-time-budget=5000 --dump-dom "file://$probe" > "$work/dom-$width.html" 2>/dev/null

@@ -38,7 +38,7 @@ struct ReportCommand: ParsableCommand {
                 }
                 return l
             }
-            try FileOutput.write(HTMLReport.render(data, synthetic: synthetic, command: invocation()), to: out)
+            try FileOutput.write(HTMLReport.render(data, synthetic: synthetic, command: invocation(), directory: (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent), to: out)
             print("\(out) written (\(data.count) run\(data.count == 1 ? "" : "s"))")
         } catch let e as CriticalityError {
             throw fail(e)

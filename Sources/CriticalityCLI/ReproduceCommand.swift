@@ -122,7 +122,7 @@ struct ReproduceCommand: ParsableCommand {
             announce("report")
             let data = try runs.map { try RunData(path: $0) }
             let synthetic = try LandscapeData(name: "synthetic", folder: folder.syntheticLandscapes).map { [$0] } ?? []
-            try FileOutput.write(HTMLReport.render(data, synthetic: synthetic, sweeps: sweeps, title: "Criticality — reproduction (\(s.rawValue) scale)", command: invocation()), to: folder.report)
+            try FileOutput.write(HTMLReport.render(data, synthetic: synthetic, sweeps: sweeps, title: "Criticality — reproduction (\(s.rawValue) scale)", command: invocation(), directory: folder.path), to: folder.report)
             print(String(format: "%@ written; %ld runs in %@", folder.report, runs.count,
                          ProgressDisplay.duration(Date().timeIntervalSince(start))))
         } catch let e as CriticalityError {

@@ -13,7 +13,7 @@ enum SweepReport {
             _ = try RunAnalysis.analyze(run: run, options: TailFitOptions())
         }
         let data = try SweepData(folder: folder)
-        try FileOutput.write(HTMLReport.render([], sweeps: [data], title: "Criticality — sweep \(m.name)", command: invocation()), to: folder.report)
+        try FileOutput.write(HTMLReport.render([], sweeps: [data], title: "Criticality — sweep \(m.name)", command: invocation(), directory: folder.path), to: folder.report)
         print("\(folder.report) written: \(data.runs.count) of \(m.points.count) runs" + (data.missing.isEmpty ? "" : "; not shown: " + data.missing.joined(separator: "; ")))
     }
 }

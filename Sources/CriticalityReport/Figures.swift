@@ -42,7 +42,9 @@ public enum Figures {
             }
             return p
         }
-        return Figure(id: "fig1c", caption: "Fig. 1C — training loss per step (averaged over bins of steps) and test accuracy (right axis); shaded: the windows whose every update is recorded.", panels: panels)
+        var figure = Figure(id: "fig1c", caption: "Fig. 1C — training loss per step (averaged over bins of steps) and test accuracy (right axis); shaded: the windows whose every update is recorded.", panels: panels)
+        figure.sources = runs.map { RunDirectory($0.path).metrics }
+        return figure
     }
 
     /// The fitted power law of a scope as a dashed line over [x_min, max] (density or CCDF form).
@@ -82,10 +84,12 @@ public enum Figures {
             }
             return p
         }
-        return Figure(id: ccdf ? "figS1-\(scope)" : "fig2-\(scope)",
+        var figure = Figure(id: ccdf ? "figS1-\(scope)" : "fig2-\(scope)",
                       caption: ccdf ? "SI Fig. S1 — complementary CDF of |Δθ| (\(scope)), dashed: fitted power law."
                           : "Fig. 2 — distribution of update magnitudes |Δθ| (\(scope)) in each training stage, from three decades below the lowest fitted x_min (the full range is in the CCDF, SI Fig. S1); dashed: maximum-likelihood power law above its KS-chosen x_min.",
                       panels: panels)
+        figure.sources = runs.flatMap { run in run.windows.map { UpdateWindowFolder($0.path).path(ccdf ? .ccdf(.update, scope: scope) : .density(.update, scope: scope)) } }
+        return figure
     }
 
     /// SI Fig. S5: the character Transformer's |Δθ| (all parameters) at each batch size, one panel per
@@ -93,16 +97,23 @@ public enum Figures {
     /// its maximum-likelihood power law (dashed) and α̂ ± s.e. in the legend.
     public static func transformerUpdates(_ runs: [RunData]) -> Figure {
         let transformers = runs.filter(\.isTransformer)
-        return Figure(id: "figS5-transformer",
+        var figure = Figure(id: "figS5-transformer",
                       caption: "SI Fig. S5 — update magnitudes |Δθ| of the character Transformer (all 409,394 parameters of the authors' model), one colour per run (batch size; the causal text run beside them), one panel per stage, from three decades below the lowest fitted x_min; dashed: maximum-likelihood power law above its KS-chosen x_min.",
                       panels: stagePanels(transformers.map { ($0.name, $0) }, title: "SI S5"))
+        figure.sources = densitySources(transformers)
+        return figure
+    }
+
+    /// The "all" density arrays of every window of `runs`.
+    static func densitySources(_ runs: [RunData]) -> [String] {
+        runs.flatMap { run in run.windows.map { UpdateWindowFolder($0.path).path(.density(.update, scope: "all")) } }
     }
 
     /// One panel per stage (the k-th window of each run), one colour per labelled run, each with its
     /// maximum-likelihood power law (dashed, α̂ ± s.e. in the legend); the |Δθ| axis starts three
     /// decades below the lowest fitted x_min of the stage: below it lies Float32 rounding noise of
     /// parameters that barely move, twenty decades that would squeeze the tails together.
-    static func stagePanels(_ runs: [(label: String, run: RunData)], title: String) -> [Panel] {
+    static func stagePanels(_ runs: [(label: String, run: RunData)], title: String, colors: [String]? = nil) -> [Panel] {
         let stages = runs.map(\.run.windows.count).max() ?? 0
         var panels: [Panel] = []
         for k in 0..<stages {
@@ -110,7 +121,7 @@ public enum Figures {
                           xScale: .log, yScale: .log)
             let floor = (runs.compactMap { k < $0.run.windows.count ? $0.run.windows[k].fits(scope: "all")?.update?.xmin : nil }.min() ?? 0) / 1000
             for (i, (label, run)) in runs.enumerated() where k < run.windows.count {
-                let w = run.windows[k], color = Figure.palette[i % Figure.palette.count]
+                let w = run.windows[k], color = colors?[i] ?? Figure.palette[i % Figure.palette.count]
                 guard let xAll = w.array(.logBinCenters(.update, scope: "all")), let yAll = w.array(.density(.update, scope: "all")) else { continue }
                 let kept = xAll.indices.filter { xAll[$0] >= floor }
                 let x = kept.map { xAll[$0] }, y = kept.map { yAll[$0] }
@@ -130,9 +141,14 @@ public enum Figures {
     /// seed), one plot per stage, one colour per condition.
     public static func sweepPanel(_ sweep: SweepData, panel: SweepPanel) -> Figure {
         let runs = sweep.conditions(of: panel).compactMap { c in sweep.runs(of: c).first.map { (c, $0.run) } }
-        return Figure(id: "sweep-\(sweep.manifest.name)-\(panel.id)",
+        // a condition keeps its colour in every panel of the sweep (its place among the sweep's conditions)
+        let all = sweep.manifest.conditions
+        let colors = runs.map { Figure.palette[(all.firstIndex(of: $0.0) ?? 0) % Figure.palette.count] }
+        var figure = Figure(id: "sweep-\(sweep.manifest.name)-\(panel.id)",
                       caption: "SI Fig. \(panel.id) — \(panel.title): |Δθ| of every parameter, one colour per condition (its first seed; the table below has every seed), one plot per stage, from three decades below the lowest fitted x_min; dashed: maximum-likelihood power law above its KS-chosen x_min.",
-                      panels: stagePanels(runs.map { ($0.0, $0.1) }, title: "SI \(panel.id)"))
+                      panels: stagePanels(runs.map { ($0.0, $0.1) }, title: "SI \(panel.id)", colors: colors))
+        figure.sources = densitySources(runs.map(\.1))
+        return figure
     }
 
     /// Fig. 2, per layer: one panel per layer of one run.
@@ -143,6 +159,7 @@ public enum Figures {
             if var p = one.panels.first { p.title = layer; f.panels.append(p) }
         }
         f.panelWidth = 300; f.panelHeight = 260
+        f.sources = run.layers.flatMap { l in run.windows.map { UpdateWindowFolder($0.path).path(.density(.update, scope: l)) } }
         return f
     }
 
@@ -157,7 +174,9 @@ public enum Figures {
             }
             return p
         }
-        return Figure(id: "figS12", caption: "SI Fig. S12 — entropy of each step's update-magnitude distribution on the fixed log grid (averaged over bins of steps).", panels: panels)
+        var figure = Figure(id: "figS12", caption: "SI Fig. S12 — entropy of each step's update-magnitude distribution on the fixed log grid (averaged over bins of steps).", panels: panels)
+        figure.sources = runs.flatMap { run in run.windows.map { UpdateWindowFolder($0.path).path(.seriesUpdateEntropy) } }
+        return figure
     }
 
     /// Fig. 5: distribution of inter-event intervals of large updates (q = 0.5% and 1%), log–log, with the
@@ -193,6 +212,8 @@ public enum Figures {
             }
             panels.append(p)
         }
-        return Figure(id: "fig5", caption: "Fig. 5 — distribution of intervals between large updates of the same parameter (|Δθ| above the window's top-q threshold), pooled over parameters; dashed: discrete maximum-likelihood power law.", panels: panels)
+        var figure = Figure(id: "fig5", caption: "Fig. 5 — distribution of intervals between large updates of the same parameter (|Δθ| above the window's top-q threshold), pooled over parameters; dashed: discrete maximum-likelihood power law.", panels: panels)
+        figure.sources = runs.flatMap { run in run.windows.last.map { w in w.summary.timing.map { UpdateWindowFolder(w.path).path(.intervalCounts(quantile: $0.q, scope: scope)) } } ?? [] }
+        return figure
     }
 }

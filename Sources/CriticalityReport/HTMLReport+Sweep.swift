@@ -5,7 +5,7 @@ extension HTMLReport {
     /// A sweep's section: per panel, the conditions' update distributions side by side and a table of
     /// α̂ per seed with the seed spread beside the per-seed standard errors (a condition whose seeds
     /// disagree more than the panel's conditions do is flagged); then the sweep's runs, collapsed.
-    static func sweepSection(_ sweep: SweepData) -> String {
+    static func sweepSection(_ sweep: SweepData, directory: String? = nil) -> String {
         let m = sweep.manifest
         var h = "<h2 id=\"sweep-\(escape(m.name))\">Sweep \(escape(m.name))\(m.reduced ? " (reduced version)" : "")</h2>\n"
         if let d = m.description { h += "<p>\(escape(d))</p>\n" }
@@ -15,7 +15,7 @@ extension HTMLReport {
         }
         for panel in m.panels {
             h += "<h3>SI \(escape(panel.id)) — \(escape(panel.title))</h3>\n"
-            h += figureHTML(Figures.sweepPanel(sweep, panel: panel))
+            h += figureHTML(Figures.sweepPanel(sweep, panel: panel), directory: directory)
             h += "<div class=\"wide\">" + panelTable(Claims.stages(sweep, panel: panel), reference: panel.claim == .smallUpdates ? panel.reference : nil) + "</div>\n"
         }
         h += "<details><summary>The sweep's \(sweep.runs.count) runs</summary>\n" + "<div class=\"wide\">" + runTable(sweep.orderedRuns) + "</div></details>\n"

@@ -13,7 +13,7 @@ import Foundation
 /// claims table with computed verdicts.
 public enum HTMLReport {
     public static func render(_ runs: [RunData], synthetic: [LandscapeData] = [], sweeps: [SweepData] = [], title: String = "Criticality report",
-                              command: String? = nil) -> String {
+                              command: String? = nil, directory: String? = nil) -> String {
         let updateRuns = runs.filter(\.recordsUpdates)
         let claims = Claims.evaluate(updateRuns) + Claims.information(runs) + Claims.gradientNoise(runs) + Claims.landscape(runs, synthetic: synthetic) + Claims.sweeps(sweeps)
         var figures: [Figure] = []
@@ -63,21 +63,36 @@ public enum HTMLReport {
         if !runs.isEmpty {
             h += "<h2 id=\"runs\">Runs</h2>\n<div class=\"wide\">" + runTable(runs) + "</div>\n"
             h += "<h2 id=\"figures\">Figures</h2>\n"
-            for f in figures { h += figureHTML(f) }
+            for f in figures { h += figureHTML(f, directory: directory) }
         }
         if !updateRuns.isEmpty || runs.contains(where: { $0.landscape != nil }) || !synthetic.isEmpty {
             h += "<h2 id=\"fits\">Fits</h2>\n" + fitTables(updateRuns) + landscapeTables(runs, synthetic: synthetic)
         }
-        for sweep in sweeps { h += sweepSection(sweep) }
+        for sweep in sweeps { h += sweepSection(sweep, directory: directory) }
         return h + script + "</body></html>\n"
     }
 
     /// A figure: its panels in a grid that wraps to the page width, the caption, and a link that saves
     /// the whole figure as one standalone SVG.
-    static func figureHTML(_ f: Figure) -> String {
+    static func figureHTML(_ f: Figure, directory: String? = nil) -> String {
         var h = "<figure id=\"\(escape(f.id))\">\n<div class=\"panels\">\n"
         for i in f.panels.indices { h += f.panelSVG(i) }
-        return h + "</div>\n<figcaption>\(escape(f.caption)) <a href=\"#\(escape(f.id))\">#</a> · <a href=\"javascript:saveFigure('\(escape(f.id))')\">SVG</a></figcaption></figure>\n"
+        h += "</div>\n<figcaption>\(escape(f.caption)) <a href=\"#\(escape(f.id))\">#</a> · <a href=\"javascript:saveFigure('\(escape(f.id))')\">SVG</a></figcaption>\n"
+        let files = f.sources.filter { FileManager.default.fileExists(atPath: $0) }
+        if !files.isEmpty {
+            h += "<details class=\"small\"><summary>Data: \(files.count) file\(files.count == 1 ? "" : "s") (NumPy .npy arrays and CSV, by path from this report)</summary>"
+                + files.map { p in let r = relativePath(p, from: directory); return "<a href=\"\(escape(r))\">\(escape(r))</a>" }.joined(separator: "<br>") + "</details>\n"
+        }
+        return h + "</figure>\n"
+    }
+
+    /// `path` relative to the folder `directory` (the report's), or as given without one.
+    static func relativePath(_ path: String, from directory: String?) -> String {
+        guard let directory else { return path }
+        let a = URL(fileURLWithPath: path).standardizedFileURL.pathComponents, b = URL(fileURLWithPath: directory).standardizedFileURL.pathComponents
+        var i = 0
+        while i < min(a.count, b.count) && a[i] == b[i] { i += 1 }
+        return (Array(repeating: "..", count: b.count - i) + a[i...]).joined(separator: "/")
     }
 
     static func verdictClass(_ v: String) -> String {

@@ -61,6 +61,9 @@ public struct Figure: Sendable {
     public var panels: [Panel]
     public var panelWidth = 420.0
     public var panelHeight = 320.0
+    /// The files the figure is drawn from (absolute paths: `.npy` arrays, `metrics.csv`); the report
+    /// links each by its path relative to the report.
+    public var sources: [String] = []
 
     public init(id: String, caption: String, panels: [Panel]) { self.id = id; self.caption = caption; self.panels = panels }
 

@@ -43,3 +43,11 @@ final class ReportLayoutTests: XCTestCase {
         XCTAssertLessThan(circles, 2_000)     // not 100,000 markers on 340 × 244 pixels
     }
 }
+
+extension ReportLayoutTests {
+    func testDataLinksAreRelativeToTheReport() {
+        XCTAssertEqual(HTMLReport.relativePath("/a/b/runs/x/observers/u.npy", from: "/a/b"), "runs/x/observers/u.npy")
+        XCTAssertEqual(HTMLReport.relativePath("/a/c/u.npy", from: "/a/b"), "../c/u.npy")
+        XCTAssertEqual(HTMLReport.relativePath("/a/b/u.npy", from: nil), "/a/b/u.npy")
+    }
+}
