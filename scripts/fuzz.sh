@@ -22,9 +22,22 @@ while [ $# -gt 0 ]; do
     *) echo "scripts/fuzz.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ "$build" = 0 ] || CRITICALITY_FUZZ=1 swift build -c release --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address --product criticality-fuzz 2>&1 \
-  | grep -E "error|Compiling Criticality |Build" | grep -v "ld.gold" || true
+fuzz_build() {
+  CRITICALITY_FUZZ=1 swift build -c release --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address --product criticality-fuzz 2>&1 \
+    | grep -E "error|Compiling Criticality |Build" | grep -v "ld.gold" || true
+}
 bin=.build-fuzz/release/criticality-fuzz
+if [ "$build" != 0 ]; then
+  fuzz_build
+  # Seen here: after a public signature of another module changed (a default argument added), the
+  # incremental build kept the fuzz target's old object and failed to link; rebuilding that target
+  # from scratch fixes it (a clean clone, as CI has, never meets this).
+  if [ ! -x "$bin" ]; then
+    echo "the fuzz build did not link; rebuilding the fuzz target from scratch"
+    rm -rf .build-fuzz/x86_64-unknown-linux-gnu/release/CriticalityFuzz.build
+    fuzz_build
+  fi
+fi
 [ -x "$bin" ] || { echo "FAIL: the fuzz build did not produce $bin"; exit 1; }
 export SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0
 if [ "$seeds" = 1 ]; then
