@@ -105,15 +105,10 @@ struct ReproduceCommand: ParsableCommand {
                     try submission.submit()
                 } else {
                     announce("SI sweep \(manifest.name): \(manifest.points.count) runs (\(manifest.conditions.count) conditions × \(manifest.points.count / max(manifest.conditions.count, 1)) seeds)")
-                    let cores = ProcessInfo.processInfo.activeProcessorCount
-                    let outcome = try SweepPool(folder: sweepFolder, manifest: manifest, reduced: s == .quick, jobs: cores, threadsPerJob: 1).run()
-                    if outcome.interrupted {
-                        throw CriticalityError(.interrupted, "interrupted during SI sweep \(manifest.name); its stopped runs kept their checkpoints. Run the same command again to resume")
-                    }
-                    for f in outcome.failed {
+                    let failed = try SweepPool.runHere(sweepFolder, manifest: manifest, reduced: s == .quick, jobs: ProcessInfo.processInfo.activeProcessorCount)
+                    for f in failed {
                         FileHandle.standardError.write(Data("warning: SI sweep \(manifest.name): \(f.name) failed twice (\(f.message)); the report leaves it out\n".utf8))
                     }
-                    try SweepReport.write(sweepFolder)
                 }
                 sweeps.append(try SweepData(folder: sweepFolder))
             }

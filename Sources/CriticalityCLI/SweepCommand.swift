@@ -82,17 +82,10 @@ struct SweepCommand: ParsableCommand {
                     return
                 }
                 try Sweep.prepare(folder, manifest: manifest, specText: file.text)
-                let cores = ProcessInfo.processInfo.activeProcessorCount
-                let jobs = self.jobs ?? cores
-                let pool = SweepPool(folder: folder, manifest: manifest, reduced: reduced, jobs: jobs, threadsPerJob: max(1, cores / jobs))
-                let outcome = try pool.run()
-                if outcome.interrupted {
-                    throw CriticalityError(.interrupted, "interrupted; the stopped runs kept their checkpoints. Run the same command again to resume them (`criticality sweep status \(out)` lists every run)")
-                }
-                try SweepReport.write(folder)
-                if !outcome.failed.isEmpty {
-                    throw CriticalityError(.numerical, "\(outcome.failed.count) of \(manifest.points.count) runs failed twice (the report leaves them out): " +
-                                           outcome.failed.map { "\($0.name) (\($0.message); log \(folder.log($0.name)))" }.joined(separator: "; "))
+                let failed = try SweepPool.runHere(folder, manifest: manifest, reduced: reduced, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+                if !failed.isEmpty {
+                    throw CriticalityError(.numerical, "\(failed.count) of \(manifest.points.count) runs failed twice (the report leaves them out): " +
+                                           failed.map { "\($0.name) (\($0.message); log \(folder.log($0.name)))" }.joined(separator: "; "))
                 }
             } catch let e as CriticalityError {
                 throw fail(e)
@@ -227,7 +220,12 @@ enum SweepPointRunner {
         let trained = try RunManifest.read(run)
         if trained.config.updates == nil || RunAnalysis.isCurrent(run: run.path) { return }
         FileHandle.standardError.write(Data("\(point.name): analyzing\n".utf8))
-        FileOutput.removeStaleTemporaries(under: run.path)
-        _ = try RunAnalysis.analyze(run: run.path, options: TailFitOptions())
+        try analyze(run.path)
+    }
+
+    /// `criticality analyze`'s fits of a trained run (what a point's job and the report job both do).
+    static func analyze(_ run: String) throws {
+        FileOutput.removeStaleTemporaries(under: run)
+        _ = try RunAnalysis.analyze(run: run, options: TailFitOptions())
     }
 }

@@ -91,6 +91,18 @@ final class SweepPool {
         return outcome
     }
 
+    /// Runs every point of `manifest` not yet done on `jobs` local jobs (the cores split between them),
+    /// then writes the sweep's report; throws when interrupted. Returns the runs that failed twice.
+    static func runHere(_ folder: SweepFolder, manifest: SweepManifest, reduced: Bool, jobs: Int) throws -> [(name: String, message: String)] {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let outcome = try SweepPool(folder: folder, manifest: manifest, reduced: reduced, jobs: jobs, threadsPerJob: max(1, cores / jobs)).run()
+        if outcome.interrupted {
+            throw CriticalityError(.interrupted, "interrupted during sweep \(manifest.name); the stopped runs kept their checkpoints. Run the same command again to resume them (`criticality sweep status \(folder.path)` lists every run)")
+        }
+        try SweepReport.write(folder)
+        return outcome.failed
+    }
+
     /// The absolute path of this program (the jobs run the same binary).
     static func ownExecutable() throws -> String {
         var buffer = [CChar](repeating: 0, count: 4096)

@@ -8,9 +8,7 @@ enum SweepReport {
         let m = try Sweep.read(folder)
         for p in m.points where Sweep.state(of: p, in: folder) == .trained {
             FileHandle.standardError.write(Data("analyze \(p.name)\n".utf8))
-            let run = folder.run(p.name).path
-            FileOutput.removeStaleTemporaries(under: run)
-            _ = try RunAnalysis.analyze(run: run, options: TailFitOptions())
+            try SweepPointRunner.analyze(folder.run(p.name).path)
         }
         let data = try SweepData(folder: folder)
         try FileOutput.write(HTMLReport.render([], sweeps: [data], title: "Criticality — sweep \(m.name)", command: invocation(), directory: folder.path), to: folder.report)
