@@ -7,11 +7,15 @@
 #ifndef CRITICALITY_DISPATCH_H
 #define CRITICALITY_DISPATCH_H
 
+/// The widest instruction set the kernels may use (2 AVX-512, 1 AVX2, 0 baseline); only tests lower it
+/// (`crit_set_isa_limit`), to compare every path's bits on one machine.
+extern int crit_isa_limit;
+
 static inline int have_avx2(void) {
 #if defined(__x86_64__) || defined(__i386__)
     static int cached = -1;
     if (cached < 0) cached = __builtin_cpu_supports("avx2") ? 1 : 0;
-    return cached;
+    return cached && crit_isa_limit >= 1;
 #else
     return 0;
 #endif
@@ -21,6 +25,25 @@ static inline int have_avx2(void) {
 #define CRIT_AVX2 __attribute__((target("avx2")))
 #else
 #define CRIT_AVX2
+#endif
+
+// AVX-512 where the CPU has it (the convolution's copies, batch norm's passes). Code compiled for it
+// keeps the fixed 16-lane order of the other copies; `#pragma STDC FP_CONTRACT OFF` in those files
+// keeps FMA (which avx512f implies) from fusing a multiply into an add.
+static inline int have_avx512f(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    static int cached = -1;
+    if (cached < 0) cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    return cached && crit_isa_limit >= 2;
+#else
+    return 0;
+#endif
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CRIT_AVX512 __attribute__((target("avx512f")))
+#else
+#define CRIT_AVX512
 #endif
 
 #endif

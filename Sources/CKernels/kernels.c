@@ -8,6 +8,14 @@ typedef int32_t i8 __attribute__((vector_size(32)));
 
 #include "dispatch.h"
 
+int crit_isa_limit = 2;
+
+int crit_set_isa_limit(int level) {
+    crit_isa_limit = level;
+    if (level >= 2 && have_avx512f()) return 2;
+    return have_avx2() ? 1 : 0;
+}
+
 static inline __attribute__((always_inline)) void log_histogram_body(const float *x, long n, uint32_t *c, crit_abs_stats *s) {
     const uint32_t *b = (const uint32_t *)x;
     const u8 absmask = {0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu,

@@ -47,25 +47,6 @@ public enum VectorMath {
         return total
     }
 
-    /// Σ (xᵢ − m)² accumulated in Double, in the order of `sum`.
-    @inline(__always)
-    public static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, count n: Int, from m: Double) -> Double {
-        var acc0 = SIMD8<Double>(), acc1 = SIMD8<Double>()
-        let mean = SIMD8<Double>(repeating: m)
-        var i = 0
-        let raw = UnsafeRawPointer(x)
-        while i + 16 <= n {
-            let v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-            let a = SIMD8<Double>(v.lowHalf) - mean, b = SIMD8<Double>(v.highHalf) - mean
-            acc0 += a * a
-            acc1 += b * b
-            i += 16
-        }
-        var total = (acc0 + acc1).sum()
-        while i < n { let d = Double(x[i]) - m; total += d * d; i += 1 }
-        return total
-    }
-
     /// Whether every xᵢ is finite (no NaN, no ±Inf).
     public static func allFinite(_ x: UnsafePointer<Float>, count n: Int) -> Bool {
         for i in 0..<n where !x[i].isFinite { return false }

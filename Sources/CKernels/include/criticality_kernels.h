@@ -61,6 +61,40 @@ void crit_maxpool2_forward(const float *x, float *y, uint8_t *winner, long plane
 /// Writes every element of dx.
 void crit_maxpool2_backward(const uint8_t *winner, const float *dy, float *dx, long planes, int height, int width);
 
+/// For tests: the kernels use at most AVX-512 (level 2, the default), AVX2 (1) or the baseline (0),
+/// so that one machine can check that every path gives the same bits. Returns the level that will
+/// actually run (lower when the CPU lacks it).
+int crit_set_isa_limit(int level);
+
+/// The patch matrix of a convolution (Conv2D's im2col) for `samples` samples: sample b's channel c is
+/// the height×width plane at x + b·sample_stride + c·channel_stride, and col (K × n, K = channels·k·k,
+/// n = samples·P, P = H_out·W_out, H_out = (height + 2·padding − k)/stride + 1) gets
+/// col[(c·k + i)·k + j][b·P + oh·W_out + ow] = plane[oh·stride − padding + i][ow·stride − padding + j],
+/// 0 outside the plane. Stride 1 runs 8-lane masked copies where AVX2 is available.
+void crit_im2col(const float *x, long sample_stride, long channel_stride, long samples, int channels,
+                 int height, int width, int kernel, int stride, int padding, float *col);
+
+/// The adjoint of crit_im2col: each plane of dx (same strides) is zeroed, then every entry of col is
+/// added to the input position it was copied from, in the order kernel row, kernel column, output row
+/// (the same bits on every path).
+void crit_col2im(const float *col, long sample_stride, long channel_stride, long samples, int channels,
+                 int height, int width, int kernel, int stride, int padding, float *dx);
+
+/// Batch norm over one channel's `planes` planes of n values, plane b at x + b·stride (BatchNorm2D):
+/// Σx and Σ(x − μ)² with μ = Σx / (planes·n), both in Double (16 lanes over all planes, then a scalar
+/// tail, then the lanes in order; the same bits on every CPU path).
+void crit_bn_moments(const float *x, long stride, long planes, long n, double *sum, double *ssd);
+/// y = γ·((x − μ)·inv) + β, then max(y, 0) when `relu` (+0 where y ≤ 0; NaN stays NaN, as Swift's max), same plane layout as x.
+void crit_bn_normalize(const float *x, long stride, long planes, long n, float mean, float inverse_std, float gamma,
+                       float beta, int relu, float *y);
+/// Σg and Σg·x̂ in Double (order as crit_bn_moments), x̂ = (x − μ)·inv, g = dy, or 0 where y ≤ 0 when
+/// y is not NULL (the fused ReLU's mask from its output).
+void crit_bn_backward_sums(const float *dy, const float *x, const float *y, long stride, long planes, long n, float mean,
+                           float inverse_std, double *sum_g, double *sum_gh);
+/// dx = scale·(g − mean_g − x̂·mean_gh), g and x̂ as in crit_bn_backward_sums.
+void crit_bn_input_gradient(const float *dy, const float *x, const float *y, long stride, long planes, long n, float mean,
+                            float inverse_std, float scale, float mean_g, float mean_gh, float *dx);
+
 /// The single-precision FMA throughput of the calling thread's core in GFLOP/s (2 FLOPs per lane per
 /// FMA): the best of repeated ~10 ms bursts of independent FMA chains over `seconds`, with the widest
 /// vectors the CPU has (AVX-512, else AVX2 + FMA). `lanes` receives the vector width (16, 8), or 0 when

@@ -1,3 +1,4 @@
+import CKernels
 import CriticalityCore
 import CriticalityData
 import Foundation
@@ -15,8 +16,8 @@ import Foundation
 /// ∂x = (γ/√(σ²+ε)) (g − mean(g) − x̂·mean(g·x̂)), ∂γ = Σ g·x̂, ∂β = Σ g. x̂ is recomputed from the input
 /// (kept: the previous layer's output) rather than stored.
 ///
-/// Channels run on the pair, each on one thread; its sums are in Double, plane by plane in sample
-/// order, 16 lanes within a plane. Input and output share `layout` (channel-major after a convolution).
+/// Channels run on the pair, each on one thread; its passes are C kernels (`crit_bn_*`, batchnorm.c)
+/// whose sums are in Double over 16 lanes, the same bits on every CPU path. Input and output share `layout` (channel-major after a convolution).
 public final class BatchNorm2D: Layer, PairJob {
     public let name: String
     public let channels: Int, positions: Int
@@ -101,17 +102,18 @@ public final class BatchNorm2D: Layer, PairJob {
         }
     }
 
-    /// Channel c's statistics (batch statistics in training, running ones else) and its normalized output.
+    /// Floats between channel c's planes of consecutive samples (its planes are (c, 0), (c, 1), …).
+    private func planeStride(batch: Int) -> Int { offset(0, 1, batch: batch) - offset(0, 0, batch: batch) }
+
+    /// Channel c's statistics (batch statistics in training, running ones else) and its normalized output
+    /// (`crit_bn_moments`, `crit_bn_normalize`).
     private func forwardChannel(_ c: Int, x: UnsafePointer<Float>, batch: Int, training: Bool) {
-        let p = positions, n = Double(batch * p), relu = fusedReLU
+        let p = positions, n = Double(batch * p), o = offset(c, 0, batch: batch), stride = planeStride(batch: batch)
         var m: Float, variance: Float
         if training {
-            var s = 0.0
-            for b in 0..<batch { s += VectorMath.sum(x + offset(c, b, batch: batch), count: p) }
-            let md = s / n
-            var v = 0.0
-            for b in 0..<batch { v += VectorMath.sumOfSquaredDeviations(x + offset(c, b, batch: batch), count: p, from: md) }
-            m = Float(md); variance = Float(v / n)
+            var s = 0.0, v = 0.0
+            crit_bn_moments(x + o, stride, batch, p, &s, &v)
+            m = Float(s / n); variance = Float(v / n)
             runningMean[c] = (1 - momentum) * runningMean[c] + momentum * m
             runningVar[c] = (1 - momentum) * runningVar[c] + momentum * Float(v / max(n - 1, 1))
         } else {
@@ -120,88 +122,21 @@ public final class BatchNorm2D: Layer, PairJob {
         let inv = 1 / (variance + epsilon).squareRoot()
         mean[c] = m
         inverseStd[c] = inv
-        let g = gamma[c], bt = beta[c]
-        for b in 0..<batch {
-            let o = offset(c, b, batch: batch)
-            let xr = x + o, yr = output.pointer + o
-            if relu {
-                for i in 0..<p { yr[i] = max(g * ((xr[i] - m) * inv) + bt, 0) }
-            } else {
-                for i in 0..<p { yr[i] = g * ((xr[i] - m) * inv) + bt }
-            }
-        }
+        crit_bn_normalize(x + o, stride, batch, p, m, inv, gamma[c], beta[c], fusedReLU ? 1 : 0, output.pointer + o)
     }
 
-    /// Channel c's ∂γ, ∂β and (when asked) ∂x.
+    /// Channel c's ∂γ, ∂β and (when asked) ∂x (`crit_bn_backward_sums`, `crit_bn_input_gradient`); with
+    /// the fused ReLU, g = ∂y where y > 0, else 0.
     private func backwardChannel(_ c: Int, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) {
-        let p = positions, n = Float(batch * p), relu = fusedReLU, y = UnsafePointer(output.pointer)
+        let p = positions, n = Float(batch * p), o = offset(c, 0, batch: batch), stride = planeStride(batch: batch)
+        let y: UnsafePointer<Float>? = fusedReLU ? UnsafePointer(output.pointer) + o : nil
         let m = mean[c], inv = inverseStd[c]
         var sumG = 0.0, sumGH = 0.0
-        for b in 0..<batch {
-            let o = offset(c, b, batch: batch)
-            let (s, d) = BatchNorm2D.sums(dy + o, x + o, relu ? y + o : nil, mean: m, inverseStd: inv, count: p)
-            sumG += s; sumGH += d
-        }
+        crit_bn_backward_sums(dy + o, x + o, y, stride, batch, p, m, inv, &sumG, &sumGH)
         gradGamma[c] = Float(sumGH)
         gradBeta[c] = Float(sumG)
         guard needInputGradient else { return }
-        let scale = gamma[c] * inv
-        let meanG = Float(sumG) / n, meanGH = Float(sumGH) / n
-        for b in 0..<batch {
-            let o = offset(c, b, batch: batch)
-            BatchNorm2D.inputGradient(dy + o, x + o, relu ? y + o : nil, into: gradInput.pointer + o, count: p,
-                                      mean: m, inverseStd: inv, scale: scale, meanG: meanG, meanGH: meanGH)
-        }
-    }
-
-    /// dxᵢ = scale·(gᵢ − mean(g) − x̂ᵢ·mean(g·x̂)) over one plane, with gᵢ as in `sums`: 16 lanes at a
-    /// time with a blend for the ReLU mask (a per-element branch on the sign was measured 9 ns/element).
-    @inline(__always)
-    static func inputGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>?,
-                              into dx: UnsafeMutablePointer<Float>, count n: Int, mean m: Float, inverseStd inv: Float,
-                              scale: Float, meanG: Float, meanGH: Float) {
-        let mv = SIMD16<Float>(repeating: m), iv = SIMD16<Float>(repeating: inv), zero = SIMD16<Float>()
-        let sv = SIMD16<Float>(repeating: scale), gv = SIMD16<Float>(repeating: meanG), hv = SIMD16<Float>(repeating: meanGH)
-        let rdy = UnsafeRawPointer(dy), rx = UnsafeRawPointer(x), rdx = UnsafeMutableRawPointer(dx)
-        var i = 0
-        while i + 16 <= n {
-            var g = rdy.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-            if let y { g = zero.replacing(with: g, where: UnsafeRawPointer(y).loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self) .> zero) }
-            let h = (rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self) - mv) * iv
-            rdx.storeBytes(of: sv * (g - gv - h * hv), toByteOffset: 4 * i, as: SIMD16<Float>.self)
-            i += 16
-        }
-        while i < n {
-            let g: Float = y.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]
-            dx[i] = scale * (g - meanG - (x[i] - m) * inv * meanGH)
-            i += 1
-        }
-    }
-
-    /// (Σ gᵢ, Σ gᵢ·x̂ᵢ) over one plane in Double, 16 lanes then across them, with x̂ᵢ = (xᵢ − μ)·inv and
-    /// gᵢ = dyᵢ, or 0 where yᵢ ≤ 0 when `y` is given (the fused ReLU).
-    @inline(__always)
-    static func sums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>?, mean m: Float,
-                     inverseStd inv: Float, count n: Int) -> (Double, Double) {
-        var s0 = SIMD8<Double>(), s1 = SIMD8<Double>(), d0 = SIMD8<Double>(), d1 = SIMD8<Double>()
-        let mv = SIMD16<Float>(repeating: m), iv = SIMD16<Float>(repeating: inv), zero = SIMD16<Float>()
-        let rdy = UnsafeRawPointer(dy), rx = UnsafeRawPointer(x)
-        var i = 0
-        while i + 16 <= n {
-            var g = rdy.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-            if let y { g = zero.replacing(with: g, where: UnsafeRawPointer(y).loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self) .> zero) }
-            let h = (rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self) - mv) * iv
-            let gh = g * h
-            s0 += SIMD8<Double>(g.lowHalf); s1 += SIMD8<Double>(g.highHalf)
-            d0 += SIMD8<Double>(gh.lowHalf); d1 += SIMD8<Double>(gh.highHalf)
-            i += 16
-        }
-        var sum = (s0 + s1).sum(), dot = (d0 + d1).sum()
-        while i < n {
-            let g: Float = y.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]
-            sum += Double(g); dot += Double(g * ((x[i] - m) * inv))
-            i += 1
-        }
-        return (sum, dot)
+        crit_bn_input_gradient(dy + o, x + o, y, stride, batch, p, m, inv, gamma[c] * inv, Float(sumG) / n, Float(sumGH) / n,
+                               gradInput.pointer + o)
     }
 }

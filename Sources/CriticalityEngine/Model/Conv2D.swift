@@ -1,3 +1,4 @@
+import CKernels
 import CriticalityCore
 import CriticalityData
 /// 2-D convolution (PyTorch's `nn.Conv2d`): input [C_in, H, W] per sample, weight [C_out, C_in, k, k],
@@ -87,73 +88,28 @@ public final class Conv2D: Layer, PairJob {
     private func groups(_ batch: Int) -> Int { (batch + samplesPerGroup - 1) / samplesPerGroup }
     private func samples(ofGroup g: Int) -> Range<Int> { (g * samplesPerGroup)..<min((g + 1) * samplesPerGroup, batch) }
 
+    /// Floats between sample b's plane c and sample b + 1's, and between channel c's and c + 1's, in
+    /// `inputLayout` (plane index b·C_in + c batch-major, c·batch + b channel-major).
+    private var planeStrides: (sample: Int, channel: Int) {
+        let plane = height * width
+        return inputLayout == .batchMajor ? (inChannels * plane, plane) : (plane, batch * plane)
+    }
+
     /// The patch matrix of samples `s` into `col` (K × n, n = s.count·P):
-    /// col[(c·k + i)·k + j][(b − s.lower)·P + oh·W_out + ow] = x_b[c][oh·s − p + i][ow·s − p + j] (0 outside).
+    /// col[(c·k + i)·k + j][(b − s.lower)·P + oh·W_out + ow] = x_b[c][oh·s − p + i][ow·s − p + j] (0 outside),
+    /// by `crit_im2col`.
     private func im2col(_ x: UnsafePointer<Float>, samples s: Range<Int>, into col: UnsafeMutablePointer<Float>) {
-        let p = positions, n = s.count * p
-        for b in s {
-            let sampleColumns = col + (b - s.lowerBound) * p
-            for c in 0..<inChannels {
-                let plane = x + inputLayout.plane(c, b, channels: inChannels, batch: batch) * height * width
-                for i in 0..<kernel {
-                    for j in 0..<kernel {
-                        let row = sampleColumns + ((c * kernel + i) * kernel + j) * n
-                        for oh in 0..<outHeight {
-                            let ih = oh * stride - padding + i
-                            let dst = row + oh * outWidth
-                            if ih < 0 || ih >= height { dst.update(repeating: 0, count: outWidth); continue }
-                            let src = plane + ih * width
-                            if stride == 1 {
-                                // Columns ow with 0 ≤ ow − p + j < W copy a contiguous run; the rest are padding.
-                                let lo = min(max(0, padding - j), outWidth), hi = max(min(outWidth, width + padding - j), lo)
-                                for ow in 0..<lo { dst[ow] = 0 }
-                                if hi > lo { (dst + lo).update(from: src + (lo - padding + j), count: hi - lo) }
-                                for ow in hi..<outWidth { dst[ow] = 0 }
-                            } else {
-                                for ow in 0..<outWidth {
-                                    let iw = ow * stride - padding + j
-                                    dst[ow] = (iw >= 0 && iw < width) ? src[iw] : 0
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let strides = planeStrides
+        crit_im2col(x + s.lowerBound * strides.sample, strides.sample, strides.channel, s.count, Int32(inChannels),
+                    Int32(height), Int32(width), Int32(kernel), Int32(stride), Int32(padding), col)
     }
 
     /// The adjoint of im2col for samples `s`: their ∂X planes from ∂col (K × n), each entry added back
-    /// to the input position it came from.
+    /// to the input position it came from (`crit_col2im`).
     private func col2im(_ col: UnsafePointer<Float>, samples s: Range<Int>) {
-        let p = positions, n = s.count * p
-        for b in s {
-            let sampleColumns = col + (b - s.lowerBound) * p
-            for c in 0..<inChannels {
-                let plane = gradInput.pointer + inputLayout.plane(c, b, channels: inChannels, batch: batch) * height * width
-                plane.update(repeating: 0, count: height * width)
-                for i in 0..<kernel {
-                    for j in 0..<kernel {
-                        let row = sampleColumns + ((c * kernel + i) * kernel + j) * n
-                        for oh in 0..<outHeight {
-                            let ih = oh * stride - padding + i
-                            if ih < 0 || ih >= height { continue }
-                            let dst = plane + ih * width
-                            let src = row + oh * outWidth
-                            if stride == 1 {
-                                let lo = min(max(0, padding - j), outWidth), hi = max(min(outWidth, width + padding - j), lo)
-                                let d = dst + (lo - padding + j), from = src + lo
-                                for t in 0..<(hi - lo) { d[t] += from[t] }
-                            } else {
-                                for ow in 0..<outWidth {
-                                    let iw = ow * stride - padding + j
-                                    if iw >= 0 && iw < width { dst[iw] += src[ow] }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let strides = planeStrides
+        crit_col2im(col, strides.sample, strides.channel, s.count, Int32(inChannels), Int32(height), Int32(width),
+                    Int32(kernel), Int32(stride), Int32(padding), gradInput.pointer + s.lowerBound * strides.sample)
     }
 
     /// Group g of the forward pass on `thread`: Y[:, group's columns] = bias, then += W · col_g.
