@@ -45,6 +45,49 @@ __attribute__((target("avx2,fma"))) static double burst_avx2(long rounds) {
 
 static volatile double crit_peak_sink;
 
+// A chain of dependent integer adds: each waits for the one before, one cycle apiece on every x86-64
+// core, so CHAIN of them per iteration time the clock the core actually runs at (the loop's own
+// counter is independent of the chain and runs beside it).
+#define CHAIN 64
+static unsigned long add_chain(long rounds) {
+    unsigned long x = 0;
+    for (long r = 0; r < rounds; r++) {
+#if defined(__x86_64__)
+        __asm__ volatile(
+            ".rept 64\n\t"
+            "add $1, %0\n\t"
+            ".endr"
+            : "+r"(x));
+#else
+        for (int i = 0; i < CHAIN; i++) __asm__ volatile("" : "+r"(x) : : );
+        x += CHAIN;
+#endif
+    }
+    return x;
+}
+
+static volatile unsigned long crit_clock_sink;
+
+double crit_core_clock_ghz(double seconds) {
+#if defined(__x86_64__)
+    crit_clock_sink = add_chain(1 << 16);  // warm-up
+    long rounds = 1 << 14;
+    double best = 0, until = now_seconds() + seconds;
+    do {
+        double t0 = now_seconds();
+        crit_clock_sink = add_chain(rounds);
+        double t = now_seconds() - t0;
+        double ghz = (double)CHAIN * (double)rounds / t / 1e9;
+        if (ghz > best) best = ghz;
+        if (t < 0.01) rounds *= 2;
+    } while (now_seconds() < until);
+    return best;
+#else
+    (void)seconds;
+    return 0;
+#endif
+}
+
 double crit_fma_peak_gflops(double seconds, int *lanes) {
     int width = 1;
     double (*burst)(long) = 0;

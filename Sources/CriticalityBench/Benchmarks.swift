@@ -79,6 +79,8 @@ public struct BenchReport: Codable, Sendable {
     public var measuredCoreGflops: Double?
     /// Vector width of that measurement: 16 (AVX-512), 8 (AVX2), 0 (neither).
     public var fmaLanes: Int?
+    /// The clock one core runs at, measured by a dependent add chain (`Benchmarks.measuredCoreClock`).
+    public var measuredCoreGHz: Double?
     /// `--background N`: first pass and replay with N busy processes holding cores.
     public var contention: [ContentionResult]?
 
@@ -142,7 +144,7 @@ public struct BenchReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", blas, cores, ghz, peakGflops = "peak_gflops"
-        case measuredCoreGflops = "measured_core_gflops", fmaLanes = "fma_lanes", contention
+        case measuredCoreGflops = "measured_core_gflops", fmaLanes = "fma_lanes", measuredCoreGHz = "measured_core_ghz", contention
         case sgemmGflops = "sgemm_gflops", sgemmSize = "sgemm_size", models, fits
     }
 }

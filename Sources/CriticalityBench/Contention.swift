@@ -46,6 +46,11 @@ extension Benchmarks {
         return (g, Int(lanes))
     }
 
+    /// The clock the calling thread's core runs at, in GHz (`crit_core_clock_ghz`: a chain of dependent
+    /// integer adds, one cycle each), or 0 off x86-64. With `measuredCorePeak` it gives the FMAs per
+    /// cycle: 2 on most x86-64 cores, 1 for AVX-512 on AMD Zen 4 (its 512-bit FMA is two 256-bit halves).
+    public static func measuredCoreClock(seconds: Double = 0.2) -> Double { crit_core_clock_ghz(seconds) }
+
     /// First-pass and replay steps/s of a real run of `steps` steps (update statistics recording one
     /// window over all of them, so the run replays it), as `criticality train` reports them.
     public static func passRates(config: TrainConfig, data: DatasetPair, steps: Int) throws -> (firstPass: Double, replay: Double) {

@@ -34,7 +34,9 @@ public struct RunManifest: Codable, Sendable {
         public var files: [String]
     }
 
-    public static let criticalityVersion = "0.2.0"
+    /// Changes when the arithmetic does (a resumed run then says its last bits will differ): 0.2.0 the
+    /// problem-fixed partitions (issue 14), 0.3.0 batch norm's sums as C kernels in a new order (issue 14).
+    public static let criticalityVersion = "0.3.0"
 
     /// The layout version (`SchemaVersion`); nil in manifests written before 2026-12-01 (version 1).
     public var schemaVersion: Int? = SchemaVersion.current

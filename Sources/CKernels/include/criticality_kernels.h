@@ -101,6 +101,11 @@ void crit_bn_input_gradient(const float *dy, const float *x, const float *y, lon
 /// neither is available (the result is then 0).
 double crit_fma_peak_gflops(double seconds, int *lanes);
 
+/// The clock the calling thread's core runs at, in GHz: the best rate over `seconds` of a chain of
+/// dependent integer adds (one cycle each on every x86-64 core), measured rather than read from
+/// /proc/cpuinfo (a hypervisor reports the base clock there). 0 off x86-64.
+double crit_core_clock_ghz(double seconds);
+
 /// The information observer's per-step copy (issue 16): dst[i] = |x[i]| for i < n, and the running
 /// statistics of those values: acc[0] += Σ|x|, acc[1] += Σx² (each in Double, 4 lanes added in order at
 /// the end of the call), mm[0] = min(mm[0], min|x|), mm[1] = max(mm[1], max|x|).
